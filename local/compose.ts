@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { FsBlobStore } from '../adapters/embedded/fs-blob-store.js';
+import { SqliteCatalog } from '../adapters/embedded/sqlite-catalog.js';
+import { SqliteFtsIndex } from '../adapters/embedded/sqlite-fts-index.js';
+import { createPinoLogger } from '../adapters/embedded/pino-logger.js';
+import type { Clock } from '../shared/ports/clock.js';
+import type { IdGenerator } from '../shared/ports/id-generator.js';
+import type { Logger } from '../shared/ports/logger.js';
+import type { CoreConfig } from '../shared/config.js';
+import { IngestMessage } from '../shared/intake/ingest-message.js';
+import { RebuildFromStore } from '../shared/intake/rebuild.js';
+import { SearchMessages } from '../shared/search/search-messages.js';
+import { ReadMessage } from '../shared/messages/read-message.js';
+import { VerifyStore } from '../shared/store/verify-store.js';
+import { Tokens } from '../shared/auth/authenticate.js';
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Time-ordered, collision-resistant ids: sortable in listings, unguessable enough for evidence keys. */
+export const randomIds: IdGenerator = {
+  next: () => `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(8).toString('hex')}`,
+};
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  core: CoreConfig;
+  logger?: Logger;
+  logLevel?: string;
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+/** The composition root of the local runtime: the only place embedded adapters are built. */
+export function openEmbedded(options: EmbeddedOptions) {
+  const { dataDir, core } = options;
+  mkdirSync(dataDir, { recursive: true });
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const logger = options.logger ?? createPinoLogger(options.logLevel ?? 'info');
+  const blobs = new FsBlobStore(path.join(dataDir, 'store'), clock);
+  const catalog = SqliteCatalog.open(path.join(dataDir, 'catalog.db'));
+  const index = SqliteFtsIndex.open(path.join(dataDir, 'index.db'));
+  return {
+    dataDir,
+    config: core,
+    clock,
+    logger,
+    blobs,
+    catalog,
+    index,
+    ingest: new IngestMessage({ blobs, catalog, index, clock, ids, logger, config: core }),
+    search: new SearchMessages({ index, catalog }),
+    read: new ReadMessage({ catalog, blobs }),
+    verify: new VerifyStore({ catalog, blobs }),
+    rebuild: new RebuildFromStore({ blobs, catalog, index, logger, config: core }),
+    tokens: new Tokens({ catalog, clock }),
+    close(): void {
+      catalog.close();
+      index.close();
+    },
+  };
+}
+
+export type Embedded = ReturnType<typeof openEmbedded>;
+
+/** Where the catalog and index files of a data dir live (rebuild deletes them first). */
+export function derivedFiles(dataDir: string): string[] {
+  return ['catalog.db', 'index.db'].flatMap((f) => [f, `${f}-wal`, `${f}-shm`]).map((f) => path.join(dataDir, f));
+}
