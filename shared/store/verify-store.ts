@@ -4,7 +4,7 @@ import { messageKey } from '../intake/keys.js';
 
 export interface VerifyProblem {
   id: string;
-  problem: 'missing' | 'mismatch';
+  problem: 'missing' | 'mismatch' | 'unreadable';
   /** What the stored bytes hash to now, when they could be read. */
   actual: string | null;
 }
@@ -28,11 +28,17 @@ export class VerifyStore {
         const result = await this.deps.blobs.verify(messageKey(id));
         report.checked++;
         if (result.ok && result.sha256 === id) report.ok++;
-        else report.problems.push({ id, problem: result.sha256 === null ? 'missing' : 'mismatch', actual: result.sha256 });
+        else report.problems.push({ id, problem: await this.problemOf(id, result.sha256), actual: result.sha256 });
         onProgress?.(report.checked);
       }
       cursor = page.nextCursor;
     } while (cursor);
     return report;
+  }
+
+  private async problemOf(id: string, actual: string | null): Promise<VerifyProblem['problem']> {
+    if (actual !== null) return 'mismatch';
+    // Present but unreadable (a corrupted compressed stream) is damage, not absence.
+    return (await this.deps.blobs.head(messageKey(id))) ? 'unreadable' : 'missing';
   }
 }
