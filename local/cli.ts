@@ -82,13 +82,13 @@ command('serve', 'run the HTTP API and the SMTP intake')
 command('import', 'archive .eml files, mbox files and maildir or other directories')
   .argument('<paths...>', 'files or directories')
   .option('--custodian <address>', 'the mailbox these messages belong to (recorded as envelope recipient)')
-  .option('--concurrency <n>', 'messages in flight at once', '4')
-  .action(async (paths: string[], options: CommonOptions & { custodian?: string; concurrency: string }) => {
+  .option('--batch <n>', 'messages stored, indexed and catalogued together', '64')
+  .action(async (paths: string[], options: CommonOptions & { custodian?: string; batch: string }) => {
     const summary = await withArchive(options, async (archive) => {
       const progress = progressReporter(!options.json && process.stderr.isTTY === true);
       try {
         return await runImport(archive.ingest, paths, {
-          concurrency: Number(options.concurrency),
+          batchSize: Math.max(1, Number(options.batch) || 64),
           ...(options.custodian ? { custodian: options.custodian } : {}),
           onProgress: progress.update,
         });

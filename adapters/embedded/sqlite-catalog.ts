@@ -66,21 +66,29 @@ export class SqliteCatalog implements Catalog {
   }
 
   async recordIntake(message: MessageRecord, delivery: Delivery): Promise<IntakeOutcome> {
-    return this.db.transaction((): IntakeOutcome => {
-      const row = this.stmt.getMessage.get(message.id);
-      const deliveryCreated =
-        this.stmt.insertDelivery.run(delivery.id, delivery.messageSha256, delivery.receivedAt, JSON.stringify(delivery))
-          .changes === 1;
-      if (!row) {
-        const created = mergeDelivery(message, delivery).record;
-        this.stmt.insertMessage.run(message.id, JSON.stringify(created));
-        return { messageCreated: true, deliveryCreated, message: created, peopleChanged: true };
-      }
-      const existing = JSON.parse(row.record) as MessageRecord;
-      const merged = mergeDelivery(existing, delivery);
-      if (merged.changed) this.stmt.updateMessage.run(JSON.stringify(merged.record), message.id);
-      return { messageCreated: false, deliveryCreated, message: merged.record, peopleChanged: merged.changed };
-    }).immediate();
+    const [outcome] = await this.recordIntakes([{ message, delivery }]);
+    if (!outcome) throw new Error('recordIntakes returned no outcome');
+    return outcome;
+  }
+
+  async recordIntakes(items: readonly { message: MessageRecord; delivery: Delivery }[]): Promise<IntakeOutcome[]> {
+    return this.db.transaction(() => items.map(({ message, delivery }) => this.recordOne(message, delivery))).immediate();
+  }
+
+  private recordOne(message: MessageRecord, delivery: Delivery): IntakeOutcome {
+    const row = this.stmt.getMessage.get(message.id);
+    const deliveryCreated =
+      this.stmt.insertDelivery.run(delivery.id, delivery.messageSha256, delivery.receivedAt, JSON.stringify(delivery))
+        .changes === 1;
+    if (!row) {
+      const created = mergeDelivery(message, delivery).record;
+      this.stmt.insertMessage.run(message.id, JSON.stringify(created));
+      return { messageCreated: true, deliveryCreated, message: created, peopleChanged: true };
+    }
+    const existing = JSON.parse(row.record) as MessageRecord;
+    const merged = mergeDelivery(existing, delivery);
+    if (merged.changed) this.stmt.updateMessage.run(JSON.stringify(merged.record), message.id);
+    return { messageCreated: false, deliveryCreated, message: merged.record, peopleChanged: merged.changed };
   }
 
   async getMessage(id: string): Promise<MessageRecord | null> {

@@ -1,6 +1,7 @@
 import type { IngestMessage } from '../../shared/intake/ingest-message.js';
 import { CofferError } from '../../shared/errors.js';
 import { readImportSources } from './sources.js';
+import type { ImportItem } from './sources.js';
 
 export interface ImportFailure {
   origin: string;
@@ -25,13 +26,13 @@ export interface ImportSummary {
 
 /**
  * `coffer import`: every message found under the paths goes through the one intake use case.
- * A failure is recorded with its origin and the run goes on. A few messages are in flight at
- * once so that file reads and fsyncs overlap; SQLite work stays serial in the main thread.
+ * A failure is recorded with its origin and the run goes on. Durability is per batch: the
+ * source files stay where they are, so a crash mid-batch is repaired by importing again.
  */
 export async function runImport(
   ingest: IngestMessage,
   paths: string[],
-  options: { concurrency?: number; custodian?: string; onProgress?: (s: ImportSummary) => void } = {},
+  options: { batchSize?: number; custodian?: string; onProgress?: (s: ImportSummary) => void } = {},
 ): Promise<ImportSummary> {
   const started = performance.now();
   const summary: ImportSummary = {
@@ -39,8 +40,36 @@ export async function runImport(
   };
   const files = new Set<string>();
   const inFlight = new Set<Promise<void>>();
-  const limit = options.concurrency ?? 4;
+  const batchSize = options.batchSize ?? 64;
   const rcptTo = options.custodian ? [options.custodian] : [];
+  let batch: ImportItem[] = [];
+
+  // Batches are stored and parsed concurrently, then flushed, indexed and catalogued at once;
+  // while one batch commits, the next is read (two in flight at most).
+  const submit = async (items: ImportItem[]): Promise<void> => {
+    const task = ingest
+      .executeMany(items.map((item) => ({ source: item, from: 'import' as const, envelope: { mailFrom: null, rcptTo }, origin: item.origin })))
+      .then((results) => {
+        for (const [i, result] of results.entries()) {
+          const origin = items[i]?.origin ?? '?';
+          if (result instanceof Error) {
+            summary.failed++;
+            summary.failures.push({ origin, reason: result instanceof CofferError ? result.message : String(result.message) });
+            continue;
+          }
+          summary.bytes += result.size;
+          if (result.messageCreated) summary.stored++;
+          else summary.duplicates++;
+          if (result.parseStatus === 'failed') summary.parseFailed++;
+        }
+      })
+      .finally(() => {
+        inFlight.delete(task);
+        options.onProgress?.(summary);
+      });
+    inFlight.add(task);
+    if (inFlight.size >= 2) await Promise.race(inFlight);
+  };
 
   for await (const event of readImportSources(paths)) {
     if (event.type === 'skipped') {
@@ -52,30 +81,15 @@ export async function runImport(
       summary.failures.push({ origin: event.path, reason: event.reason });
       continue;
     }
-    const { item } = event;
-    files.add(item.origin.replace(/#\d+$/, ''));
+    files.add(event.item.origin.replace(/#\d+$/, ''));
     summary.messages++;
-    const task = ingest
-      .execute({ source: item, from: 'import', envelope: { mailFrom: null, rcptTo }, origin: item.origin })
-      .then(
-        (result) => {
-          summary.bytes += result.size;
-          if (result.messageCreated) summary.stored++;
-          else summary.duplicates++;
-          if (result.parseStatus === 'failed') summary.parseFailed++;
-        },
-        (err: unknown) => {
-          summary.failed++;
-          summary.failures.push({ origin: item.origin, reason: err instanceof CofferError ? err.message : String(err) });
-        },
-      )
-      .finally(() => {
-        inFlight.delete(task);
-        options.onProgress?.(summary);
-      });
-    inFlight.add(task);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
+    batch.push(event.item);
+    if (batch.length >= batchSize) {
+      await submit(batch);
+      batch = [];
+    }
   }
+  if (batch.length > 0) await submit(batch);
   await Promise.all(inFlight);
   summary.files = files.size;
   summary.seconds = Math.round((performance.now() - started) / 10) / 100;

@@ -5,9 +5,10 @@ import type { IdGenerator } from '../ports/id-generator.js';
 import type { Logger } from '../ports/logger.js';
 import type { SearchIndex } from '../ports/search-index.js';
 import type { CoreConfig } from '../config.js';
-import type { Delivery, DeliverySource, Envelope, ParseStatus } from '../domain/records.js';
+import type { Delivery, DeliverySource, Envelope, MessageRecord, ParseStatus } from '../domain/records.js';
 import { TooLargeError } from '../errors.js';
-import { hashStream, sha256Hex } from './hash.js';
+import { createHash } from 'node:crypto';
+import { sha256Hex } from './hash.js';
 import { deliveryKey, messageKey } from './keys.js';
 import { parseMessage } from './parse-message.js';
 import { buildIndexDocument, buildRecord, envelopeRecord, peopleOf } from './build-record.js';
@@ -52,17 +53,77 @@ export interface IntakeDeps {
  * their content runs; the envelope record is stored before the catalog learns of the delivery,
  * so the store alone can rebuild everything (DESIGN invariants 1, 4, 6).
  */
+/** Messages up to this size are read once and kept in memory for the store and the parser. */
+const IN_MEMORY_BYTES = 8 * 1024 * 1024;
+
+/** One message after its bytes and envelope record are stored, before the catalog knows it. */
+interface Staged {
+  id: string;
+  size: number;
+  delivery: Delivery;
+  /** The catalog's record when the message was already archived. */
+  known: MessageRecord | null;
+  /** For a new message: its record and the text to index. */
+  fresh: { record: MessageRecord; text: string } | null;
+}
+
 export class IngestMessage {
   constructor(private readonly deps: IntakeDeps) {}
 
   async execute(request: IntakeRequest): Promise<IntakeResult> {
-    const { blobs, catalog, index, clock, ids, config } = this.deps;
-    const { sha256: id, size } = await hashStream(request.source.open());
+    const [result] = await this.executeMany([request]);
+    if (result === undefined) throw new Error('intake returned no result');
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  /**
+   * Bulk intake (import): each message is stored and parsed on its own, then the batch is made
+   * durable with one flush, indexed in one write and catalogued in one transaction. A message
+   * that fails yields its Error in its place; the others go on.
+   */
+  async executeMany(requests: readonly IntakeRequest[]): Promise<(IntakeResult | Error)[]> {
+    const { blobs, catalog, index } = this.deps;
+    const durability = requests.length > 1 ? 'batch' : 'immediate';
+    const staged = await Promise.all(requests.map((r) => this.stage(r, durability).catch((err: unknown) => asError(err))));
+    const ready = staged.filter((s): s is Staged => !(s instanceof Error));
+    await blobs.flush();
+
+    // Index before the catalog: a crash in between leaves a message the catalog does not know,
+    // so the retry parses and indexes it again instead of skipping it as known.
+    const docs = ready.flatMap((s) => (s.fresh ? [buildIndexDocument(mergeDelivery(s.fresh.record, s.delivery).record, s.fresh.text)] : []));
+    if (docs.length > 0) await index.index(docs);
+    const outcomes = await catalog.recordIntakes(ready.map((s) => ({ message: s.fresh?.record ?? s.known ?? never(), delivery: s.delivery })));
+
+    const results = new Map<Staged, IntakeResult>();
+    for (const [i, s] of ready.entries()) {
+      const outcome = outcomes[i];
+      if (!outcome) continue;
+      // A known message gained recipients, or a duplicate within this batch was indexed with fewer.
+      if (outcome.peopleChanged && !outcome.messageCreated) await index.updatePeople(s.id, peopleOf(outcome.message));
+      results.set(s, {
+        id: s.id,
+        size: s.size,
+        deliveryId: s.delivery.id,
+        messageCreated: outcome.messageCreated,
+        deliveryCreated: outcome.deliveryCreated,
+        parseStatus: outcome.message.parseStatus,
+      });
+      this.log(outcome.message.parseStatus, s, outcome.messageCreated);
+    }
+    return staged.map((s) => (s instanceof Error ? s : (results.get(s) ?? new Error('not recorded'))));
+  }
+
+  /** Hash, store the bytes and the envelope record, and parse if the message is new. */
+  private async stage(request: IntakeRequest, durability: 'batch' | 'immediate'): Promise<Staged> {
+    const { blobs, catalog, clock, ids, config } = this.deps;
+    const { sha256: id, size, bytes } = await readOnce(request.source, Math.min(IN_MEMORY_BYTES, config.maxMessageBytes + 1));
     if (size > config.maxMessageBytes) throw new TooLargeError('MESSAGE.TOO_LARGE', config.maxMessageBytes);
+    const open = bytes ? () => single(bytes) : () => request.source.open();
 
     const now = clock.now();
     const retainUntil = new Date(now.getTime() + config.retentionDays * 86_400_000);
-    const stored = await blobs.put(messageKey(id), request.source.open(), { sha256: id, retainUntil, contentType: 'message/rfc822' });
+    const stored = await blobs.put(messageKey(id), bytes ?? open(), { sha256: id, retainUntil, contentType: 'message/rfc822', durability });
 
     const deliveryId = request.deliveryId ?? ids.next();
     const delivery: Delivery = {
@@ -75,46 +136,53 @@ export class IngestMessage {
       evidenceKey: deliveryKey(id, deliveryId),
     };
     const evidence = envelopeRecord(delivery);
-    await blobs.put(delivery.evidenceKey, evidence, { sha256: sha256Hex(evidence), retainUntil, contentType: 'application/json' });
+    await blobs.put(delivery.evidenceKey, evidence, { sha256: sha256Hex(evidence), retainUntil, contentType: 'application/json', durability });
 
     // Parse only what the catalog has not seen: a duplicate costs a hash and two small writes.
     const known = stored.created ? null : await catalog.getMessage(id);
-    if (known) {
-      const outcome = await catalog.recordIntake(known, delivery);
-      if (outcome.peopleChanged) await index.updatePeople(id, peopleOf(outcome.message));
-      this.log(outcome.message.parseStatus, id, size, delivery, false);
-      return { id, size, deliveryId, messageCreated: false, deliveryCreated: outcome.deliveryCreated, parseStatus: known.parseStatus };
-    }
-
-    const parsed = await parseMessage(request.source.open(), config.parseLimits);
+    if (known) return { id, size, delivery, known, fresh: null };
+    const parsed = await parseMessage(open(), config.parseLimits);
     const record = buildRecord(parsed, { id, size, retainUntil, firstReceivedAt: now, internalDomains: config.internalDomains });
-    // Index before the catalog: a crash in between leaves a message the catalog does not know,
-    // so the sender's retry parses and indexes it again instead of skipping it as known.
-    await index.index([buildIndexDocument(mergeDelivery(record, delivery).record, parsed.text)]);
-    const outcome = await catalog.recordIntake(record, delivery);
-    if (!outcome.messageCreated && outcome.peopleChanged) await index.updatePeople(id, peopleOf(outcome.message));
-    this.log(record.parseStatus, id, size, delivery, outcome.messageCreated);
-    return {
-      id,
-      size,
-      deliveryId,
-      messageCreated: outcome.messageCreated,
-      deliveryCreated: outcome.deliveryCreated,
-      parseStatus: outcome.message.parseStatus,
-    };
+    return { id, size, delivery, known: null, fresh: { record, text: parsed.text } };
   }
 
-  private log(parseStatus: ParseStatus, id: string, size: number, delivery: Delivery, created: boolean): void {
+  private log(parseStatus: ParseStatus, s: Staged, created: boolean): void {
     this.deps.logger.debug('message archived', {
-      id,
-      size,
+      id: s.id,
+      size: s.size,
       created,
       parseStatus,
-      deliveryId: delivery.id,
-      source: delivery.source,
-      recipients: delivery.envelope.rcptTo.length,
+      deliveryId: s.delivery.id,
+      source: s.delivery.source,
+      recipients: s.delivery.envelope.rcptTo.length,
     });
   }
+}
+
+/** Hashes the source in one pass, keeping the bytes when they fit in `keepUpTo`. */
+async function readOnce(source: RawSource, keepUpTo: number): Promise<{ sha256: string; size: number; bytes: Buffer | null }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  let parts: Buffer[] | null = [];
+  for await (const chunk of source.open()) {
+    hash.update(chunk);
+    size += chunk.length;
+    if (parts && size <= keepUpTo) parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    else parts = null;
+  }
+  return { sha256: hash.digest('hex'), size, bytes: parts ? Buffer.concat(parts) : null };
+}
+
+async function* single(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function never(): never {
+  throw new Error('a staged message is either known or fresh');
 }
 
 function normalizeEnvelope(envelope: Envelope): Envelope {

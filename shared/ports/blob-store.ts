@@ -12,6 +12,11 @@ export interface PutOptions {
   /** Protected from deletion and overwrite until this instant. */
   retainUntil: Date;
   contentType?: string;
+  /**
+   * 'immediate' (default): durable when put resolves — SMTP answers 250 only then.
+   * 'batch': durable after the next `flush()`; bulk imports flush once per batch.
+   */
+  durability?: 'immediate' | 'batch';
 }
 
 export interface PutResult {
@@ -35,6 +40,8 @@ export interface BlobStore {
    * putting different bytes under an existing key is refused with BLOB.EXISTS.
    */
   put(key: string, body: BlobBody, options: PutOptions): Promise<PutResult>;
+  /** Makes every earlier 'batch' put durable. */
+  flush(): Promise<void>;
   /** The stored bytes, streamed. Throws BLOB.NOT_FOUND. */
   get(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** The stored bytes in memory; for small objects such as envelope records. */

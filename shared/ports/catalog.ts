@@ -23,6 +23,8 @@ export interface Catalog {
    * record; the delivery's envelope recipients and custodians are merged into it.
    */
   recordIntake(message: MessageRecord, delivery: Delivery): Promise<IntakeOutcome>;
+  /** The same for many deliveries at once (bulk import), in order; as one transaction where the store allows. */
+  recordIntakes(items: readonly { message: MessageRecord; delivery: Delivery }[]): Promise<IntakeOutcome[]>;
   getMessage(id: string): Promise<MessageRecord | null>;
   /** Records for the given ids, in the same order; ids not found are left out. */
   getMessages(ids: readonly string[]): Promise<MessageRecord[]>;

@@ -157,8 +157,9 @@ describe('intake of a very large message', () => {
 
       const expected = sha256(await fsp.readFile(file));
       expect(result.id).toBe(expected);
-      // Less than one copy of the message in memory at any time (heap + buffers above the start).
-      expect(peak).toBeLessThan(size / 2);
+      // Less than one copy of the message in memory at any time (heap + buffers above the start,
+      // uncollected garbage included; a buffering parser would hold two copies or more).
+      expect(peak).toBeLessThan(size);
       const record = await archive.read.record(result.id);
       expect(record.attachments[0]).toMatchObject({ name: 'scan.bin', size: 45 * 1024 * 1024 });
       const hash = (await import('node:crypto')).createHash('sha256');
