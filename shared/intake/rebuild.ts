@@ -3,11 +3,22 @@ import type { Catalog } from '../ports/catalog.js';
 import type { Logger } from '../ports/logger.js';
 import type { SearchIndex } from '../ports/search-index.js';
 import type { CoreConfig } from '../config.js';
-import type { Delivery } from '../domain/records.js';
+import type { Delivery, MessageRecord } from '../domain/records.js';
+import type { IndexDocument } from '../ports/search-index.js';
 import { DELIVERIES_PREFIX, MESSAGES_PREFIX, messageIdFromKey } from './keys.js';
 import { parseMessage } from './parse-message.js';
 import { buildIndexDocument, buildRecord } from './build-record.js';
 import { mergeDelivery } from './merge-delivery.js';
+
+const BATCH = 200;
+
+interface Recovered {
+  record: MessageRecord;
+  deliveries: Delivery[];
+  /** Envelope records found in the store (0 for an orphan). */
+  stored: number;
+  doc: IndexDocument;
+}
 
 export interface RebuildReport {
   messages: number;
@@ -27,36 +38,52 @@ export class RebuildFromStore {
   ) {}
 
   async execute(onProgress?: (done: number) => void): Promise<RebuildReport> {
-    const { blobs, catalog, index, config } = this.deps;
     const report: RebuildReport = { messages: 0, deliveries: 0, orphans: 0 };
-    for await (const key of blobs.list(MESSAGES_PREFIX)) {
-      const id = messageIdFromKey(key);
-      const head = id ? await blobs.head(key) : null;
-      if (!id || !head) continue;
-      const deliveries = await this.deliveriesOf(id);
-      const first = deliveries[0];
-      const firstReceivedAt = first ? new Date(first.receivedAt) : head.storedAt;
-      const parsed = await parseMessage(await blobs.get(key), config.parseLimits);
-      const record = buildRecord(parsed, {
-        id,
-        size: head.size,
-        retainUntil: head.retainUntil,
-        firstReceivedAt,
-        internalDomains: config.internalDomains,
-      });
-      const merged = deliveries.reduce((r, d) => mergeDelivery(r, d).record, record);
-      await index.index([buildIndexDocument(merged, parsed.text)]);
-      // A crash between storing the bytes and the envelope record leaves a message with no
-      // delivery: it is recovered under a delivery that says so, never dropped.
-      const replay = deliveries.length > 0 ? deliveries : [orphanDelivery(id, head.storedAt)];
-      for (const delivery of replay) await catalog.recordIntake(record, delivery);
-      if (deliveries.length === 0) report.orphans++;
+    let batch: Recovered[] = [];
+    for await (const key of this.deps.blobs.list(MESSAGES_PREFIX)) {
+      const recovered = await this.recover(key);
+      if (!recovered) continue;
+      batch.push(recovered);
       report.messages++;
-      report.deliveries += deliveries.length;
-      onProgress?.(report.messages);
+      report.deliveries += recovered.stored;
+      if (recovered.stored === 0) report.orphans++;
+      if (batch.length >= BATCH) {
+        await this.commit(batch);
+        batch = [];
+        onProgress?.(report.messages);
+      }
     }
+    await this.commit(batch);
     this.deps.logger.info('rebuild finished', { ...report });
     return report;
+  }
+
+  /** A message object parsed again, with its envelope records replayed in time order. */
+  private async recover(key: string): Promise<Recovered | null> {
+    const { blobs, config } = this.deps;
+    const id = messageIdFromKey(key);
+    const head = id ? await blobs.head(key) : null;
+    if (!id || !head) return null;
+    const stored = await this.deliveriesOf(id);
+    // A crash between storing the bytes and the envelope record leaves a message with no
+    // delivery: it is recovered under a delivery that says so, never dropped.
+    const deliveries = stored.length > 0 ? stored : [orphanDelivery(id, head.storedAt)];
+    const parsed = await parseMessage(await blobs.get(key), config.parseLimits);
+    const record = buildRecord(parsed, {
+      id,
+      size: head.size,
+      retainUntil: head.retainUntil,
+      firstReceivedAt: new Date(deliveries[0]?.receivedAt ?? head.storedAt),
+      internalDomains: config.internalDomains,
+    });
+    const merged = deliveries.reduce((r, d) => mergeDelivery(r, d).record, record);
+    return { record, deliveries, stored: stored.length, doc: buildIndexDocument(merged, parsed.text) };
+  }
+
+  private async commit(batch: Recovered[]): Promise<void> {
+    if (batch.length === 0) return;
+    await this.deps.index.index(batch.map((r) => r.doc));
+    await this.deps.catalog.recordIntakes(batch.flatMap((r) => r.deliveries.map((delivery) => ({ message: r.record, delivery }))));
   }
 
   private async deliveriesOf(id: string): Promise<Delivery[]> {

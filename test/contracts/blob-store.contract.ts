@@ -59,6 +59,13 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
       expect(sha256(await collect(await h.store.get(bigKey)))).toBe(sha256(big));
     });
 
+    it('keeps batch puts readable and protected, durable after flush', async () => {
+      await h.store.put(key, body, { sha256: sha256(body), retainUntil: later(30), durability: 'batch' });
+      await h.store.flush();
+      expect(await collect(await h.store.get(key))).toEqual(body);
+      expect(await code(h.store.delete(key))).toBe('BLOB.LOCKED');
+    });
+
     it('is idempotent: the same bytes again are not a new object', async () => {
       await h.store.put(key, body, { sha256: sha256(body), retainUntil: later(30) });
       const again = await h.store.put(key, body, { sha256: sha256(body), retainUntil: later(60) });

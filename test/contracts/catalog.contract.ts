@@ -65,6 +65,20 @@ export function catalogContract(name: string, make: () => Promise<CatalogHarness
       expect((await h.catalog.getMessage(message.id))?.envelopeRecipients).toHaveLength(10);
     });
 
+    it('records a batch of deliveries in order, a duplicate within the batch merging into the first', async () => {
+      const a = aMessage();
+      const b = aMessage();
+      const outcomes = await h.catalog.recordIntakes([
+        { message: a, delivery: aDelivery(a, { envelope: { mailFrom: null, rcptTo: ['x@example.com'] } }) },
+        { message: b, delivery: aDelivery(b) },
+        { message: a, delivery: aDelivery(a, { envelope: { mailFrom: null, rcptTo: ['y@example.com'] } }) },
+      ]);
+      expect(outcomes.map((o) => [o.messageCreated, o.deliveryCreated])).toEqual([[true, true], [true, true], [false, true]]);
+      expect(outcomes[2]?.message.envelopeRecipients).toEqual(['x@example.com', 'y@example.com']);
+      expect(await h.catalog.countMessages()).toBe(2);
+      expect(await h.catalog.countDeliveries()).toBe(3);
+    });
+
     it('returns records for many ids in the order asked, leaving out unknown ids', async () => {
       const a = aMessage();
       const b = aMessage();

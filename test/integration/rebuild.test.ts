@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusPath } from '../support/corpus.js';
 import { coffer, cofferJson } from '../support/cli.js';
 import { composeMail } from '../support/mail.js';
-import { bytesSource, silentLogger } from '../support/archive.js';
+import { bytesSource, silentLogger, tempArchive } from '../support/archive.js';
+import { sha256 } from '../support/bytes.js';
+import { messageKey } from '../../shared/intake/keys.js';
 import { openEmbedded, derivedFiles } from '../../local/compose.js';
 import { parseCoreConfig } from '../../shared/config.js';
 import type { SearchOutput } from '../../shared/search/search-messages.js';
@@ -83,3 +85,22 @@ async function allDeliveries(archive: ReturnType<typeof openEmbedded>): Promise<
   } while (cursor);
   return map;
 }
+
+describe('coffer rebuild after a crash between storing the bytes and the envelope record', () => {
+  it('recovers the message under a delivery that says its envelope record is missing', async () => {
+    const archive = await tempArchive();
+    try {
+      const raw = await composeMail({ from: 'alice@example.com', to: 'bob@example.com', subject: 'Orphaned', text: 'x' });
+      const id = sha256(raw);
+      await archive.blobs.put(messageKey(id), raw, { sha256: id, retainUntil: new Date(Date.now() + 86_400_000) });
+      const report = await archive.rebuild.execute();
+      expect(report).toMatchObject({ messages: 1, orphans: 1, deliveries: 0 });
+      expect((await archive.read.record(id)).subject).toBe('Orphaned');
+      const [delivery] = await archive.read.deliveries(id);
+      expect(delivery?.origin).toContain('no envelope record');
+      expect((await archive.search.execute({ query: 'subject:orphaned' })).hits.map((h) => h.id)).toEqual([id]);
+    } finally {
+      await archive.destroy();
+    }
+  });
+});
