@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import * as path from 'node:path';
 import { splitMbox, startsWithMboxSeparator } from './mbox.js';
@@ -50,7 +50,7 @@ export async function* readImportSources(paths: string[]): AsyncIterable<ImportE
 async function* walkEntryEvents(entry: WalkEntry): AsyncGenerator<ImportEvent> {
   if (entry.type !== 'file') yield entry;
   else if (entry.format === 'mbox') yield* mboxEvents(entry.path);
-  else yield fileMessage(entry.path, entry.size);
+  else yield fileMessage(entry.path, entry.size, entry.bytes);
 }
 
 async function* explicitFileEvents(filePath: string, size: number): AsyncGenerator<ImportEvent> {
@@ -75,11 +75,22 @@ async function* explicitFileEvents(filePath: string, size: number): AsyncGenerat
   else yield fileMessage(filePath, size);
 }
 
-/** Streamed from disk on every open(), so a 60 MB message is never held in memory. */
-function fileMessage(filePath: string, size: number): ImportEvent {
+/**
+ * Large files stream from disk on every open(), so a 60 MB message is never held in memory;
+ * small ones are read in one call (a stream costs more than the read), or not at all when the
+ * sniff already read the whole file.
+ */
+function fileMessage(filePath: string, size: number, whole?: Buffer): ImportEvent {
   // An empty file holds no message; storing zero bytes would only hide a failed save.
   if (size === 0) return { type: 'error', path: filePath, reason: 'empty file: no message' };
-  return { type: 'message', item: { origin: filePath, size, open: () => createReadStream(filePath) } };
+  const open = whole ? () => once(whole) : size <= SMALL_FILE_BYTES ? () => readWhole(filePath) : () => createReadStream(filePath);
+  return { type: 'message', item: { origin: filePath, size, open } };
+}
+
+const SMALL_FILE_BYTES = 1024 * 1024;
+
+async function* readWhole(filePath: string): AsyncIterable<Uint8Array> {
+  yield await readFile(filePath);
 }
 
 async function* mboxEvents(filePath: string): AsyncGenerator<ImportEvent> {

@@ -5,12 +5,14 @@ import { startsWithMboxSeparator } from './mbox.js';
 
 /** What a directory walk decides about each entry; sources.ts turns files into messages. */
 export type WalkEntry =
-  | { type: 'file'; path: string; size: number; format: 'message' | 'mbox' }
+  /** `bytes`: the whole file, when sniffing it already read all of it. */
+  | { type: 'file'; path: string; size: number; format: 'message' | 'mbox'; bytes?: Buffer }
   | { type: 'skipped'; path: string; reason: string }
   | { type: 'error'; path: string; reason: string };
 
 /** Enough to see a header block past a few long Received/DKIM lines. */
-const SNIFF_BYTES = 8192;
+// Large enough to hold most whole messages, which are then not read a second time.
+const SNIFF_BYTES = 16384;
 
 /**
  * Formats that are never a raw message, skipped without being opened. `.txt` is deliberately
@@ -127,7 +129,9 @@ async function classifyFile(filePath: string, size: number, inMaildirFolder: boo
     return { type: 'error', path: filePath, reason: errorReason(err) };
   }
   if (startsWithMboxSeparator(head)) return { type: 'file', path: filePath, size, format: 'mbox' };
-  if (looksLikeHeaderBlock(head)) return { type: 'file', path: filePath, size, format: 'message' };
+  if (looksLikeHeaderBlock(head)) {
+    return { type: 'file', path: filePath, size, format: 'message', ...(head.length === size ? { bytes: head } : {}) };
+  }
   return { type: 'skipped', path: filePath, reason: 'not mail: does not start with a mail header block' };
 }
 
