@@ -6,10 +6,17 @@
  */
 const WORD = /[\p{L}\p{N}]+/gu;
 const MARKS = /\p{M}+/gu;
+/** Letters whose diacritic is part of the glyph, so NFKD leaves them alone (as ASCII folding maps them). */
+const UNDECOMPOSED: Record<string, string> = { ø: 'o', ł: 'l', đ: 'd', ħ: 'h', ŧ: 't', ß: 'ss', æ: 'ae', œ: 'oe', þ: 'th', ð: 'd', ı: 'i' };
+const UNDECOMPOSED_RE = /[øłđħŧßæœþðı]/g;
 
-/** Lower-case and remove diacritics: `Café` → `cafe`. */
+/** Lower-case and remove diacritics: `Café` → `cafe`, `Łódź` → `lodz`. */
 export function foldText(text: string): string {
-  return text.normalize('NFKD').replace(MARKS, '').toLowerCase();
+  return text
+    .normalize('NFKD')
+    .replace(MARKS, '')
+    .toLowerCase()
+    .replace(UNDECOMPOSED_RE, (c) => UNDECOMPOSED[c] ?? c);
 }
 
 /** The words of a text, folded, in order. */
