@@ -65,7 +65,7 @@ export function openEmbedded(options: EmbeddedOptions) {
 
 export type Embedded = ReturnType<typeof openEmbedded>;
 
-/** Where the catalog and index files of a data dir live (rebuild deletes them first). */
+/** The files `coffer rebuild` can recreate from the store: the catalog and the index, with SQLite's WAL files. */
 export function derivedFiles(dataDir: string): string[] {
   return ['catalog.db', 'index.db'].flatMap((f) => [f, `${f}-wal`, `${f}-shm`]).map((f) => path.join(dataDir, f));
 }

@@ -25,10 +25,6 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; column?: number };
 }
 
-export function statusOf(code: ErrorCode): number {
-  return STATUS[code];
-}
-
 /** Client errors say what is wrong; server errors say nothing that could leak internals. */
 export function toErrorResponse(err: unknown, logger: Logger): Response {
   if (err instanceof CofferError && STATUS[err.code] < 500) {
