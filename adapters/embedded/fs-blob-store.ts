@@ -38,6 +38,7 @@ export class FsBlobStore implements BlobStore {
   /** Directories known to exist: mkdir is a syscall per put otherwise. */
   private readonly dirs = new Set<string>();
   private unflushed = false;
+  private flushing: Promise<void> | null = null;
 
   constructor(
     private readonly root: string,
@@ -90,13 +91,15 @@ export class FsBlobStore implements BlobStore {
    * bulk imports go from disk-latency-bound to CPU-bound. Falls back to a full `sync`.
    */
   async flush(): Promise<void> {
+    // A sync already running may have started before this caller's writes finished: wait for
+    // it, then sync again if anything was written since.
+    while (this.flushing) await this.flushing;
     if (!this.unflushed) return;
     this.unflushed = false;
-    try {
-      await run('sync', ['-f', this.root]);
-    } catch {
-      await run('sync', []);
-    }
+    this.flushing = syncFilesystem(this.root).finally(() => {
+      this.flushing = null;
+    });
+    await this.flushing;
   }
 
   async get(key: string): Promise<AsyncIterable<Uint8Array>> {
@@ -266,6 +269,14 @@ async function writeGzip(body: BlobBody, file: string): Promise<{ sha256: string
   // Level 6 is zlib's default trade-off; mail text compresses 2–4×, base64 attachments ~25%.
   await pipeline(source, createGzip({ level: zlibConstants.Z_DEFAULT_COMPRESSION }), createWriteStream(file, { mode: 0o444 }));
   return { sha256: hash.digest('hex'), size };
+}
+
+async function syncFilesystem(root: string): Promise<void> {
+  try {
+    await run('sync', ['-f', root]);
+  } catch {
+    await run('sync', []);
+  }
 }
 
 const gzipAsync = promisify(gzip);
