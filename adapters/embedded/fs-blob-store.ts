@@ -127,10 +127,12 @@ export class FsBlobStore implements BlobStore {
     };
   }
 
+  /** Like S3: every key that starts with `prefix`, which may end in the middle of a name. */
   async *list(prefix: string): AsyncIterable<string> {
-    const base = path.join(this.root, ...prefix.split('/').filter(Boolean));
-    const baseKey = prefix.split('/').filter(Boolean).join('/');
-    yield* this.walk(base, baseKey);
+    const cut = prefix.lastIndexOf('/');
+    const dirKey = prefix.slice(0, Math.max(cut, 0)).split('/').filter(Boolean).join('/');
+    const namePrefix = prefix.slice(cut + 1);
+    yield* this.walk(path.join(this.root, ...dirKey.split('/').filter(Boolean)), dirKey, namePrefix);
   }
 
   async verify(key: string): Promise<{ ok: boolean; sha256: string | null }> {
@@ -217,7 +219,7 @@ export class FsBlobStore implements BlobStore {
     await fsp.rename(tmp, target);
   }
 
-  private async *walk(dir: string, keyPrefix: string): AsyncIterable<string> {
+  private async *walk(dir: string, keyPrefix: string, namePrefix = ''): AsyncIterable<string> {
     let entries: Dirent[];
     try {
       entries = await fsp.readdir(dir, { withFileTypes: true });
@@ -227,6 +229,7 @@ export class FsBlobStore implements BlobStore {
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
+      if (!entry.name.startsWith(namePrefix)) continue;
       const key = keyPrefix ? `${keyPrefix}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         if (!entry.name.startsWith('.')) yield* this.walk(path.join(dir, entry.name), key);

@@ -75,7 +75,7 @@ export function peopleOf(record: MessageRecord): IndexPeople {
 
 /** A delivery's envelope record as written to the store (DESIGN invariant 6). */
 export function envelopeRecord(delivery: Delivery): Uint8Array {
-  return Buffer.from(`${JSON.stringify({ type: 'coffer.delivery', version: 1, ...delivery }, null, 2)}\n`);
+  return Buffer.from(`${JSON.stringify({ type: 'coffer.delivery', version: 1, ...delivery })}\n`);
 }
 
 function indexed(list: Address[]): IndexedAddress[] {

@@ -6,12 +6,17 @@ export function messageKey(id: string): string {
   return `messages/${id.slice(0, 2)}/${id}`;
 }
 
+/** Beside the other deliveries of the same message, without a folder per message (a folder costs a block). */
 export function deliveryKey(messageId: string, deliveryId: string): string {
-  return `deliveries/${messageId.slice(0, 2)}/${messageId}/${deliveryId}.json`;
+  return `${deliveriesPrefix(messageId)}${deliveryId}.json`;
+}
+
+/** The key prefix of every envelope record of one message. */
+export function deliveriesPrefix(messageId: string): string {
+  return `deliveries/${messageId.slice(0, 2)}/${messageId}.`;
 }
 
 export const MESSAGES_PREFIX = 'messages/';
-export const DELIVERIES_PREFIX = 'deliveries/';
 
 const MESSAGE_KEY = /^messages\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
 

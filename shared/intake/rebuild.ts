@@ -5,7 +5,7 @@ import type { SearchIndex } from '../ports/search-index.js';
 import type { CoreConfig } from '../config.js';
 import type { Delivery, MessageRecord } from '../domain/records.js';
 import type { IndexDocument } from '../ports/search-index.js';
-import { DELIVERIES_PREFIX, MESSAGES_PREFIX, messageIdFromKey } from './keys.js';
+import { MESSAGES_PREFIX, deliveriesPrefix, messageIdFromKey } from './keys.js';
 import { parseMessage } from './parse-message.js';
 import { buildIndexDocument, buildRecord } from './build-record.js';
 import { mergeDelivery } from './merge-delivery.js';
@@ -88,7 +88,7 @@ export class RebuildFromStore {
 
   private async deliveriesOf(id: string): Promise<Delivery[]> {
     const deliveries: Delivery[] = [];
-    for await (const key of this.deps.blobs.list(`${DELIVERIES_PREFIX}${id.slice(0, 2)}/${id}/`)) {
+    for await (const key of this.deps.blobs.list(deliveriesPrefix(id))) {
       const raw = JSON.parse(Buffer.from(await this.deps.blobs.getBytes(key)).toString('utf8')) as Delivery & {
         type?: string;
         version?: number;

@@ -119,6 +119,13 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
       const keys: string[] = [];
       for await (const k of h.store.list('deliveries/ab/x/')) keys.push(k);
       expect(keys).toEqual(['deliveries/ab/x/1.json', 'deliveries/ab/x/2.json']);
+      // A prefix may end inside a name, as in S3.
+      const partial: string[] = [];
+      for await (const k of h.store.list('deliveries/ab/x/1')) partial.push(k);
+      expect(partial).toEqual(['deliveries/ab/x/1.json']);
+      const all: string[] = [];
+      for await (const k of h.store.list('deliveries/')) all.push(k);
+      expect(all).toEqual(['deliveries/ab/x/1.json', 'deliveries/ab/x/2.json']);
     });
 
     it('verifies fixity against the checksum recorded at put time', async () => {
