@@ -128,8 +128,13 @@ command('search', 'search with the query language (see QUERY.md)')
 command('get', 'show a message record, or its exact bytes with --raw')
   .argument('<id>', 'message id (SHA-256)')
   .option('--raw', 'write the exact original bytes to stdout')
-  .action(async (id: string, options: CommonOptions & { raw?: boolean }) => {
+  .option('--evidence <deliveryId>', "write a delivery's evidence to stdout: its journal report, or its envelope record")
+  .action(async (id: string, options: CommonOptions & { raw?: boolean; evidence?: string }) => {
     await withArchive(options, async (archive) => {
+      if (options.evidence) {
+        await pipeline(Readable.from((await archive.read.evidence(id, options.evidence)).body), process.stdout);
+        return;
+      }
       if (options.raw) {
         const raw = await archive.read.raw(id);
         await pipeline(Readable.from(raw.body), process.stdout);

@@ -19,6 +19,21 @@ export interface AttachmentInfo {
   inline: boolean;
 }
 
+export type JournalRecipientKind = 'to' | 'cc' | 'bcc' | 'recipient';
+
+/** A recipient named by a journal report; Bcc recipients exist only here. */
+export interface JournalRecipient {
+  address: string;
+  kind: JournalRecipientKind;
+  /** Reached through this distribution list. */
+  expandedFrom?: string;
+  /** Reached because this address forwarded to it. */
+  forwardedFrom?: string;
+}
+
+/** none: arrived as itself; ok: unwrapped from a journal report; malformed: a report we could not unwrap, archived as it is. */
+export type JournalStatus = 'none' | 'ok' | 'malformed';
+
 export interface MessageRecord {
   /** SHA-256 hex of the exact original bytes. */
   id: string;
@@ -50,6 +65,13 @@ export interface MessageRecord {
   holdIds: string[];
   parseStatus: ParseStatus;
   parseError: string | null;
+  /** Union over the journal reports of every delivery, each recipient with its kind. */
+  journalRecipients: JournalRecipient[];
+  journalStatus: JournalStatus;
+  journalError: string | null;
+  /** Protected mail: the decrypted copy archived beside this message, and the reverse link. */
+  decryptedCopyId: string | null;
+  decryptedCopyOf: string | null;
 }
 
 export type DeliverySource = 'smtp' | 'import' | 'api' | 'ses';
@@ -57,6 +79,22 @@ export type DeliverySource = 'smtp' | 'import' | 'api' | 'ses';
 export interface Envelope {
   mailFrom: string | null;
   rcptTo: string[];
+}
+
+/** What a journal report said about this delivery, and where the report's own bytes are kept. */
+export interface JournalDelivery {
+  status: 'ok' | 'malformed';
+  reason: string | null;
+  sender: string | null;
+  onBehalfOf: string | null;
+  subject: string | null;
+  messageId: string | null;
+  recipients: JournalRecipient[];
+  /** Report lines we did not understand, kept verbatim. */
+  unknownLines: string[];
+  /** Blob key and SHA-256 of the report as received: the delivery's evidence. */
+  reportKey: string;
+  reportSha256: string;
 }
 
 /** One arrival of a message. Also written write-once to the store as the evidence object. */
@@ -70,6 +108,13 @@ export interface Delivery {
   origin: string | null;
   /** Blob key of this delivery's envelope record. */
   evidenceKey: string;
+  /** Set when the message arrived inside a journal report. */
+  journal?: JournalDelivery;
+  /** Recipients named by headers the receiving system added (Google: X-Gm-Original-To, Delivered-To). */
+  headerRecipients?: string[];
+  /** Protected mail: the links between an original and its decrypted copy, kept for rebuild. */
+  decryptedCopyId?: string;
+  decryptedCopyOf?: string;
 }
 
 export type Role = 'admin' | 'officer' | 'auditor' | 'legal-api';

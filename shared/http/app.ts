@@ -159,6 +159,30 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     },
   );
 
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/messages/{id}/deliveries/{deliveryId}/evidence',
+      summary: "A delivery's evidence as received: the journal report (message/rfc822), or the envelope record (JSON)",
+      security: bearer,
+      request: { params: MessageIdParam.extend({ deliveryId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).openapi({ param: { name: 'deliveryId', in: 'path' } }) }) },
+      responses: {
+        200: { description: 'The evidence bytes', content: { 'message/rfc822': { schema: z.string() }, 'application/json': { schema: z.object({}) } } },
+        ...errors,
+        ...notFound,
+      },
+    }),
+    async (c) => {
+      allow(c, ['officer', 'auditor']);
+      const { id, deliveryId } = c.req.valid('param');
+      const evidence = await deps.read.evidence(id, deliveryId);
+      return new Response(toWebStream(evidence.body), {
+        status: 200,
+        headers: { 'content-type': evidence.contentType, 'x-content-sha256': evidence.sha256 },
+      });
+    },
+  );
+
   app.use('/v1/messages', tooLarge(deps.maxMessageBytes));
   app.openapi(
     createRoute({

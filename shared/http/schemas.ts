@@ -41,6 +41,15 @@ export const SearchResponseSchema = z
 
 const AddressSchema = z.object({ address: z.string(), name: z.string() }).openapi('Address');
 
+const JournalRecipientSchema = z
+  .object({
+    address: z.string(),
+    kind: z.enum(['to', 'cc', 'bcc', 'recipient']),
+    expandedFrom: z.string().optional(),
+    forwardedFrom: z.string().optional(),
+  })
+  .openapi('JournalRecipient');
+
 export const MessageRecordSchema = z
   .object({
     id: z.string(),
@@ -76,6 +85,11 @@ export const MessageRecordSchema = z
     holdIds: z.array(z.string()),
     parseStatus: z.enum(['ok', 'failed']),
     parseError: z.string().nullable(),
+    journalRecipients: z.array(JournalRecipientSchema),
+    journalStatus: z.enum(['none', 'ok', 'malformed']),
+    journalError: z.string().nullable(),
+    decryptedCopyId: z.string().nullable(),
+    decryptedCopyOf: z.string().nullable(),
   })
   .openapi('Message');
 
@@ -87,7 +101,24 @@ export const DeliverySchema = z
     source: z.enum(['smtp', 'import', 'api', 'ses']),
     envelope: z.object({ mailFrom: z.string().nullable(), rcptTo: z.array(z.string()) }),
     origin: z.string().nullable(),
-    evidenceKey: z.string(),
+    evidenceKey: z.string().openapi({ description: 'Store key of this delivery\'s envelope record' }),
+    journal: z
+      .object({
+        status: z.enum(['ok', 'malformed']),
+        reason: z.string().nullable(),
+        sender: z.string().nullable(),
+        onBehalfOf: z.string().nullable(),
+        subject: z.string().nullable(),
+        messageId: z.string().nullable(),
+        recipients: z.array(JournalRecipientSchema),
+        unknownLines: z.array(z.string()),
+        reportKey: z.string().openapi({ description: 'Store key of the journal report as received: the evidence' }),
+        reportSha256: z.string(),
+      })
+      .optional(),
+    headerRecipients: z.array(z.string()).optional(),
+    decryptedCopyId: z.string().optional(),
+    decryptedCopyOf: z.string().optional(),
   })
   .openapi('Delivery');
 

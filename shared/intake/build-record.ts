@@ -11,6 +11,9 @@ export interface RecordContext {
   firstReceivedAt: Date;
   /** Domains of the organisation: an internal sender is a custodian of what it sent. */
   internalDomains: readonly string[];
+  journal?: { status: 'ok' | 'malformed'; error: string | null };
+  decryptedCopyId?: string;
+  decryptedCopyOf?: string;
 }
 
 /** The catalog record of a freshly parsed message, before any delivery is merged in. */
@@ -42,6 +45,11 @@ export function buildRecord(parsed: ParsedMessage, ctx: RecordContext): MessageR
     holdIds: [],
     parseStatus: parsed.status,
     parseError: parsed.error,
+    journalRecipients: [],
+    journalStatus: ctx.journal?.status ?? 'none',
+    journalError: ctx.journal?.error ?? null,
+    decryptedCopyId: ctx.decryptedCopyId ?? null,
+    decryptedCopyOf: ctx.decryptedCopyOf ?? null,
   };
 }
 
@@ -67,7 +75,8 @@ export function peopleOf(record: MessageRecord): IndexPeople {
     sender: indexed(record.sender),
     to: indexed(record.to),
     cc: indexed(record.cc),
-    bcc: indexed(record.bcc),
+    // Bcc recipients exist only in journal reports: the original carries no Bcc header.
+    bcc: [...indexed(record.bcc), ...record.journalRecipients.filter((r) => r.kind === 'bcc').map((r) => ({ address: r.address, name: '' }))],
     envelopeRecipients: record.envelopeRecipients,
     custodians: record.custodians,
   };

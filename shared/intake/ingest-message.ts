@@ -5,7 +5,9 @@ import type { IdGenerator } from '../ports/id-generator.js';
 import type { Logger } from '../ports/logger.js';
 import type { SearchIndex } from '../ports/search-index.js';
 import type { CoreConfig } from '../config.js';
-import type { Delivery, DeliverySource, Envelope, MessageRecord, ParseStatus } from '../domain/records.js';
+import type { Delivery, DeliverySource, Envelope, JournalDelivery, MessageRecord, ParseStatus } from '../domain/records.js';
+import { unwrapJournalReport } from '../journal/journal-report.js';
+import { headerRecipients } from './header-recipients.js';
 import { TooLargeError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { sha256Hex } from './hash.js';
@@ -56,6 +58,18 @@ export interface IntakeDeps {
 /** Messages up to this size are read once and kept in memory for the store and the parser. */
 const IN_MEMORY_BYTES = 8 * 1024 * 1024;
 
+type Durability = 'batch' | 'immediate';
+
+interface StageExtras {
+  journal?: JournalDelivery;
+  journalStatus?: { status: 'ok' | 'malformed'; error: string | null };
+  headerRecipients?: string[];
+  decryptedCopyId?: string;
+  decryptedCopyOf?: string;
+  /** Text indexed with the message beyond its own: a protected original's decrypted text. */
+  extraText?: string;
+}
+
 /** One message after its bytes and envelope record are stored, before the catalog knows it. */
 interface Staged {
   id: string;
@@ -84,9 +98,9 @@ export class IngestMessage {
    */
   async executeMany(requests: readonly IntakeRequest[]): Promise<(IntakeResult | Error)[]> {
     const { blobs, catalog, index } = this.deps;
-    const durability = requests.length > 1 ? 'batch' : 'immediate';
-    const staged = await Promise.all(requests.map((r) => this.stage(r, durability).catch((err: unknown) => asError(err))));
-    const ready = staged.filter((s): s is Staged => !(s instanceof Error));
+    const durability: Durability = requests.length > 1 ? 'batch' : 'immediate';
+    const perRequest = await Promise.all(requests.map((r) => this.stage(r, durability).catch((err: unknown) => asError(err))));
+    const ready = perRequest.flatMap((s) => (s instanceof Error ? [] : s));
     await blobs.flush();
 
     // Index before the catalog: a crash in between leaves a message the catalog does not know,
@@ -111,18 +125,90 @@ export class IngestMessage {
       });
       this.log(outcome.message.parseStatus, s, outcome.messageCreated);
     }
-    return staged.map((s) => (s instanceof Error ? s : (results.get(s) ?? new Error('not recorded'))));
+    // Each request answers with its own message: for a journal report, the original's result.
+    return perRequest.map((s) => (s instanceof Error ? s : (results.get(s[0] ?? ({} as Staged)) ?? new Error('not recorded'))));
   }
 
-  /** Hash, store the bytes and the envelope record, and parse if the message is new. */
-  private async stage(request: IntakeRequest, durability: 'batch' | 'immediate'): Promise<Staged> {
-    const { blobs, catalog, clock, ids, config } = this.deps;
-    const { sha256: id, size, bytes } = await readOnce(request.source, Math.min(IN_MEMORY_BYTES, config.maxMessageBytes + 1));
-    if (size > config.maxMessageBytes) throw new TooLargeError('MESSAGE.TOO_LARGE', config.maxMessageBytes);
-    const open = bytes ? () => single(bytes) : () => request.source.open();
+  /**
+   * Reads the message once; a journal report is unwrapped so that the ORIGINAL becomes the
+   * archived message (its SHA-256 the id) and the report's bytes are kept as the delivery's
+   * evidence. A protected original's decrypted copy is archived beside it and linked.
+   */
+  private async stage(request: IntakeRequest, durability: Durability): Promise<Staged[]> {
+    const { config } = this.deps;
+    const read = await readOnce(request.source, Math.min(IN_MEMORY_BYTES, config.maxMessageBytes + 1));
+    if (read.size > config.maxMessageBytes) throw new TooLargeError('MESSAGE.TOO_LARGE', config.maxMessageBytes);
+    // A large message is only pulled into memory when it is a journal report that must be unwrapped.
+    const bytes = read.bytes ?? ((await startsLikeJournal(request.source)) ? await readAll(request.source) : null);
+    const unwrapped = bytes ? unwrapJournalReport(bytes) : ({ kind: 'not-journal' } as const);
+    if (unwrapped.kind === 'not-journal') {
+      const extras: StageExtras = bytes ? { headerRecipients: headerRecipients(bytes) } : {};
+      return [await this.stageMessage(request, read, bytes, durability, extras)];
+    }
 
+    const retainUntil = this.retainUntil();
+    const reportKey = reportKeyOf(read.sha256);
+    await this.deps.blobs.put(reportKey, bytes ?? never(), { sha256: read.sha256, retainUntil, contentType: 'message/rfc822', durability });
+    const fields = unwrapped.fields;
+    const journal: JournalDelivery = {
+      status: unwrapped.kind === 'report' ? 'ok' : 'malformed',
+      reason: unwrapped.kind === 'malformed' ? unwrapped.reason : null,
+      sender: fields?.sender ?? null,
+      onBehalfOf: fields?.onBehalfOf ?? null,
+      subject: fields?.subject ?? null,
+      messageId: fields?.messageId ?? null,
+      recipients: fields?.recipients ?? [],
+      unknownLines: fields?.unknownLines ?? [],
+      reportKey,
+      reportSha256: read.sha256,
+    };
+    if (unwrapped.kind === 'malformed') {
+      // Nothing is lost: the report itself is archived and findable, flagged with the reason.
+      return [await this.stageMessage(request, read, bytes, durability, { journal, journalStatus: { status: 'malformed', error: unwrapped.reason } })];
+    }
+
+    const original = unwrapped.original;
+    const originalRead = { sha256: sha256Hex(original), size: original.length };
+    const staged: Staged[] = [];
+    let decryptedText = '';
+    let decryptedCopyId: string | undefined;
+    if (unwrapped.decrypted) {
+      const copy = unwrapped.decrypted;
+      const { deliveryId, ...rest } = request;
+      const copyStaged = await this.stageMessage(
+        { ...rest, ...(deliveryId ? { deliveryId: `${deliveryId}-decrypted` } : {}) },
+        { sha256: sha256Hex(copy), size: copy.length },
+        copy,
+        durability,
+        { journal, journalStatus: { status: 'ok', error: null }, decryptedCopyOf: originalRead.sha256 },
+      );
+      staged.push(copyStaged);
+      decryptedCopyId = copyStaged.id;
+      decryptedText = copyStaged.fresh?.text ?? '';
+    }
+    staged.unshift(
+      await this.stageMessage(request, originalRead, original, durability, {
+        journal,
+        journalStatus: { status: 'ok', error: null },
+        ...(decryptedCopyId ? { decryptedCopyId, extraText: decryptedText } : {}),
+      }),
+    );
+    return staged;
+  }
+
+  /** Stores the bytes and the envelope record, and parses the message if it is new. */
+  private async stageMessage(
+    request: IntakeRequest,
+    read: { sha256: string; size: number },
+    bytes: Buffer | null,
+    durability: Durability,
+    extras: StageExtras,
+  ): Promise<Staged> {
+    const { blobs, catalog, clock, ids, config } = this.deps;
+    const { sha256: id, size } = read;
+    const open = bytes ? () => single(bytes) : () => request.source.open();
     const now = clock.now();
-    const retainUntil = new Date(now.getTime() + config.retentionDays * 86_400_000);
+    const retainUntil = this.retainUntil();
     const stored = await blobs.put(messageKey(id), bytes ?? open(), { sha256: id, retainUntil, contentType: 'message/rfc822', durability });
 
     const deliveryId = request.deliveryId ?? ids.next();
@@ -134,6 +220,10 @@ export class IngestMessage {
       envelope: normalizeEnvelope(request.envelope),
       origin: request.origin,
       evidenceKey: deliveryKey(id, deliveryId),
+      ...(extras.journal ? { journal: extras.journal } : {}),
+      ...(extras.headerRecipients?.length ? { headerRecipients: extras.headerRecipients } : {}),
+      ...(extras.decryptedCopyId ? { decryptedCopyId: extras.decryptedCopyId } : {}),
+      ...(extras.decryptedCopyOf ? { decryptedCopyOf: extras.decryptedCopyOf } : {}),
     };
     const evidence = envelopeRecord(delivery);
     await blobs.put(delivery.evidenceKey, evidence, { sha256: sha256Hex(evidence), retainUntil, contentType: 'application/json', durability });
@@ -142,8 +232,22 @@ export class IngestMessage {
     const known = stored.created ? null : await catalog.getMessage(id);
     if (known) return { id, size, delivery, known, fresh: null };
     const parsed = await parseMessage(open(), config.parseLimits);
-    const record = buildRecord(parsed, { id, size, retainUntil, firstReceivedAt: now, internalDomains: config.internalDomains });
-    return { id, size, delivery, known: null, fresh: { record, text: parsed.text } };
+    const record = buildRecord(parsed, {
+      id,
+      size,
+      retainUntil,
+      firstReceivedAt: now,
+      internalDomains: config.internalDomains,
+      ...(extras.journalStatus ? { journal: extras.journalStatus } : {}),
+      ...(extras.decryptedCopyId ? { decryptedCopyId: extras.decryptedCopyId } : {}),
+      ...(extras.decryptedCopyOf ? { decryptedCopyOf: extras.decryptedCopyOf } : {}),
+    });
+    const text = extras.extraText ? `${parsed.text}\n${extras.extraText}` : parsed.text;
+    return { id, size, delivery, known: null, fresh: { record, text } };
+  }
+
+  private retainUntil(): Date {
+    return new Date(this.deps.clock.now().getTime() + this.deps.config.retentionDays * 86_400_000);
   }
 
   private log(parseStatus: ParseStatus, s: Staged, created: boolean): void {
@@ -171,6 +275,27 @@ async function readOnce(source: RawSource, keepUpTo: number): Promise<{ sha256: 
     else parts = null;
   }
   return { sha256: hash.digest('hex'), size, bytes: parts ? Buffer.concat(parts) : null };
+}
+
+/** Journal reports say so in their first header lines; a big message is checked before it is read whole. */
+async function startsLikeJournal(source: RawSource): Promise<boolean> {
+  let head = '';
+  for await (const chunk of source.open()) {
+    head += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    if (head.length >= 64 * 1024) break;
+  }
+  const block = head.split(/\r?\n\r?\n/, 1)[0] ?? '';
+  return /^(x-ms-journal-report:|content-identifier:\s*exjournalreport)/im.test(block);
+}
+
+async function readAll(source: RawSource): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of source.open()) parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  return Buffer.concat(parts);
+}
+
+function reportKeyOf(sha256: string): string {
+  return `reports/${sha256.slice(0, 2)}/${sha256}`;
 }
 
 async function* single(bytes: Uint8Array): AsyncIterable<Uint8Array> {

@@ -8,6 +8,7 @@ import type { IndexDocument } from '../ports/search-index.js';
 import { MESSAGES_PREFIX, deliveriesPrefix, messageIdFromKey } from './keys.js';
 import { parseMessage } from './parse-message.js';
 import { buildIndexDocument, buildRecord } from './build-record.js';
+import type { RecordContext } from './build-record.js';
 import { mergeDelivery } from './merge-delivery.js';
 
 const BATCH = 200;
@@ -75,6 +76,7 @@ export class RebuildFromStore {
       retainUntil: head.retainUntil,
       firstReceivedAt: new Date(deliveries[0]?.receivedAt ?? head.storedAt),
       internalDomains: config.internalDomains,
+      ...journalContext(deliveries),
     });
     const merged = deliveries.reduce((r, d) => mergeDelivery(r, d).record, record);
     return { record, deliveries, stored: stored.length, doc: buildIndexDocument(merged, parsed.text) };
@@ -109,5 +111,17 @@ function orphanDelivery(id: string, storedAt: Date): Delivery {
     envelope: { mailFrom: null, rcptTo: [] },
     origin: 'recovered by rebuild: the store holds no envelope record for this message',
     evidenceKey: '',
+  };
+}
+
+/** What the envelope records say about journal unwrapping and protected-mail links. */
+function journalContext(deliveries: Delivery[]): Pick<RecordContext, 'journal' | 'decryptedCopyId' | 'decryptedCopyOf'> {
+  const journal = deliveries.find((d) => d.journal)?.journal;
+  const copyId = deliveries.find((d) => d.decryptedCopyId)?.decryptedCopyId;
+  const copyOf = deliveries.find((d) => d.decryptedCopyOf)?.decryptedCopyOf;
+  return {
+    ...(journal ? { journal: { status: journal.status, error: journal.reason } } : {}),
+    ...(copyId ? { decryptedCopyId: copyId } : {}),
+    ...(copyOf ? { decryptedCopyOf: copyOf } : {}),
   };
 }

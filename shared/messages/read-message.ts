@@ -21,6 +21,23 @@ export class ReadMessage {
     return this.deps.catalog.listDeliveries(id);
   }
 
+  /**
+   * The evidence of one delivery as received: the journal report's bytes when the message came
+   * inside one, else the envelope record written at intake.
+   */
+  async evidence(id: string, deliveryId: string): Promise<{ contentType: string; sha256: string; body: AsyncIterable<Uint8Array> }> {
+    const delivery = (await this.deliveries(id)).find((d) => d.id === deliveryId);
+    if (!delivery) throw new NotFoundError('MESSAGE.NOT_FOUND', `delivery ${deliveryId} of message ${id}`);
+    const key = delivery.journal?.reportKey ?? delivery.evidenceKey;
+    const head = await this.deps.blobs.head(key);
+    if (!head) throw new NotFoundError('BLOB.NOT_FOUND', `evidence ${key}`);
+    return {
+      contentType: delivery.journal ? 'message/rfc822' : 'application/json',
+      sha256: head.sha256,
+      body: await this.deps.blobs.get(key),
+    };
+  }
+
   /** The original bytes as stored; the caller can re-hash them against the id. */
   async raw(id: string): Promise<{ size: number; body: AsyncIterable<Uint8Array> }> {
     const record = await this.record(id);

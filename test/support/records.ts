@@ -29,6 +29,11 @@ export function aMessage(overrides: Partial<MessageRecord> = {}): MessageRecord 
     holdIds: [],
     parseStatus: 'ok',
     parseError: null,
+    journalRecipients: [],
+    journalStatus: 'none',
+    journalError: null,
+    decryptedCopyId: null,
+    decryptedCopyOf: null,
     ...overrides,
   };
 }
