@@ -81,6 +81,16 @@ export interface Envelope {
   rcptTo: string[];
 }
 
+/** The receiving service's verdicts (SES: PASS, FAIL, GRAY, PROCESSING_FAILED, DISABLED); recorded, never acted on. */
+export interface DeliveryVerdicts {
+  spam: string;
+  virus: string;
+  spf: string;
+  dkim: string;
+  dmarc: string;
+  dmarcPolicy?: string;
+}
+
 /** What a journal report said about this delivery, and where the report's own bytes are kept. */
 export interface JournalDelivery {
   status: 'ok' | 'malformed';
@@ -112,6 +122,7 @@ export interface Delivery {
   journal?: JournalDelivery;
   /** Recipients named by headers the receiving system added (Google: X-Gm-Original-To, Delivered-To). */
   headerRecipients?: string[];
+  verdicts?: DeliveryVerdicts;
   /** Protected mail: the links between an original and its decrypted copy, kept for rebuild. */
   decryptedCopyId?: string;
   decryptedCopyOf?: string;

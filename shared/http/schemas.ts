@@ -117,6 +117,9 @@ export const DeliverySchema = z
       })
       .optional(),
     headerRecipients: z.array(z.string()).optional(),
+    verdicts: z
+      .object({ spam: z.string(), virus: z.string(), spf: z.string(), dkim: z.string(), dmarc: z.string(), dmarcPolicy: z.string().optional() })
+      .optional(),
     decryptedCopyId: z.string().optional(),
     decryptedCopyOf: z.string().optional(),
   })

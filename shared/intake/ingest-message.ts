@@ -5,10 +5,10 @@ import type { IdGenerator } from '../ports/id-generator.js';
 import type { Logger } from '../ports/logger.js';
 import type { SearchIndex } from '../ports/search-index.js';
 import type { CoreConfig } from '../config.js';
-import type { Delivery, DeliverySource, Envelope, JournalDelivery, MessageRecord, ParseStatus } from '../domain/records.js';
+import type { Delivery, DeliverySource, DeliveryVerdicts, Envelope, JournalDelivery, MessageRecord, ParseStatus } from '../domain/records.js';
 import { unwrapJournalReport } from '../journal/journal-report.js';
 import { headerRecipients } from './header-recipients.js';
-import { TooLargeError } from '../errors.js';
+import { CofferError, TooLargeError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { sha256Hex } from './hash.js';
 import { deliveryKey, messageKey } from './keys.js';
@@ -28,6 +28,7 @@ export interface IntakeRequest {
   origin: string | null;
   /** Set by event sources that retry (SES, S3): the same id twice records one delivery. */
   deliveryId?: string;
+  verdicts?: DeliveryVerdicts;
 }
 
 export interface IntakeResult {
@@ -222,11 +223,18 @@ export class IngestMessage {
       evidenceKey: deliveryKey(id, deliveryId),
       ...(extras.journal ? { journal: extras.journal } : {}),
       ...(extras.headerRecipients?.length ? { headerRecipients: extras.headerRecipients } : {}),
+      ...(request.verdicts ? { verdicts: request.verdicts } : {}),
       ...(extras.decryptedCopyId ? { decryptedCopyId: extras.decryptedCopyId } : {}),
       ...(extras.decryptedCopyOf ? { decryptedCopyOf: extras.decryptedCopyOf } : {}),
     };
     const evidence = envelopeRecord(delivery);
-    await blobs.put(delivery.evidenceKey, evidence, { sha256: sha256Hex(evidence), retainUntil, contentType: 'application/json', durability });
+    try {
+      await blobs.put(delivery.evidenceKey, evidence, { sha256: sha256Hex(evidence), retainUntil, contentType: 'application/json', durability });
+    } catch (err) {
+      // A retried event (same delivery id, later time): the first envelope record stands, and
+      // the catalog will report the delivery as already recorded.
+      if (!(request.deliveryId && err instanceof CofferError && err.code === 'BLOB.EXISTS')) throw err;
+    }
 
     // Parse only what the catalog has not seen: a duplicate costs a hash and two small writes.
     const known = stored.created ? null : await catalog.getMessage(id);

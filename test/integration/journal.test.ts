@@ -9,7 +9,7 @@ import { sha256 } from '../support/bytes.js';
 import { coffer, cofferJson } from '../support/cli.js';
 import { corpusPath } from '../support/corpus.js';
 import { silentLogger } from '../support/archive.js';
-import { openEmbedded } from '../../local/compose.js';
+import { derivedFiles, openEmbedded } from '../../local/compose.js';
 import type { Embedded } from '../../local/compose.js';
 import { startServer } from '../../local/serve.js';
 import type { RunningServer } from '../../local/serve.js';
@@ -95,6 +95,28 @@ describe('journal reports through coffer import', () => {
       received.push(sha256(evidence.stdout));
     }
     expect(received.sort()).toEqual(reports.map((r) => sha256(r)).sort());
+  });
+});
+
+describe('journal reports after coffer rebuild', () => {
+  it('restores journal recipients and Bcc searches from the store alone', async () => {
+    const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'coffer-journal-rebuild-'));
+    const inbox = await fsp.mkdtemp(path.join(os.tmpdir(), 'coffer-journal-rebuild-in-'));
+    try {
+      const { original, reports } = await splitReports();
+      for (const [i, report] of reports.entries()) await fsp.writeFile(path.join(inbox, `r${i}.eml`), report);
+      await cofferJson(['import', inbox, '--data', dataDir]);
+      const before = await cofferJson<MessageRecord>(['get', sha256(original), '--data', dataDir]);
+      for (const file of derivedFiles(dataDir)) await fsp.rm(file, { force: true });
+      expect((await coffer(['rebuild', '--data', dataDir])).code).toBe(0);
+      const after = await cofferJson<MessageRecord>(['get', sha256(original), '--data', dataDir]);
+      expect({ ...after, received: before.received }).toEqual(before);
+      const hits = await cofferJson<{ hits: { id: string }[] }>(['search', 'bcc:counsel@lawfirm.example', '--data', dataDir]);
+      expect(hits.hits.map((h) => h.id)).toEqual([sha256(original)]);
+    } finally {
+      await fsp.rm(dataDir, { recursive: true, force: true });
+      await fsp.rm(inbox, { recursive: true, force: true });
+    }
   });
 });
 
