@@ -36,5 +36,6 @@ function unionJournal(existing: readonly JournalRecipient[], added: readonly Jou
   const key = (r: JournalRecipient) => `${r.kind}|${r.address}|${r.expandedFrom ?? ''}|${r.forwardedFrom ?? ''}`;
   const all = new Map(existing.map((r) => [key(r), r]));
   for (const r of added) if (!all.has(key(r))) all.set(key(r), r);
-  return all.size === existing.length ? [...existing] : [...all.values()];
+  // Sorted, so the record is the same whatever order the reports arrive (or are replayed) in.
+  return all.size === existing.length ? [...existing] : [...all.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
