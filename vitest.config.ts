@@ -8,5 +8,8 @@ export default defineConfig({
     // Two cores: run files in parallel workers but keep SQLite-heavy files from starving each other.
     pool: 'forks',
     maxWorkers: 2,
+    // Starts (or reuses) moto and OpenSearch for the AWS adapter tests; never fails the run itself.
+    // See docs/test-services.md.
+    globalSetup: ['test/services/global-setup.ts'],
   },
 });
