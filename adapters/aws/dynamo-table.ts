@@ -1,0 +1,70 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * The catalog's single DynamoDB table: keys, indexes and item shapes. docs/dynamodb-table.md is the
+ * prose version (and the CloudFormation shape); keep the two together.
+ *
+ *   message        PK=MSG#<id>            SK=META                          record, version, GSI2PK, GSI2SK
+ *   delivery       PK=MSG#<id>            SK=DLV#<receivedAt>#<deliveryId> record
+ *   delivery id    PK=DLVID#<deliveryId>  SK=DLVID                         messageId
+ *   user           PK=USERS               SK=USER#<name>                   name, role, tokenHash, createdAt, GSI1PK
+ *   counter shard  PK=COUNT               SK=SHARD#<n>                     messages, deliveries
+ */
+export const GSI_TOKEN = 'GSI1';
+export const GSI_LISTING = 'GSI2';
+
+/** Message listing is spread over 16 partitions by the first hex digit of the id (a SHA-256). */
+export const LISTING_SHARDS = [...'0123456789abcdef', 'other'] as const;
+/** Counter writes are spread over this many items so parallel intakes rarely touch the same one. */
+export const COUNTER_SHARDS = 16;
+
+export const keys = {
+  message: (id: string) => ({ PK: `MSG#${id}`, SK: 'META' }),
+  delivery: (messageId: string, receivedAt: string, deliveryId: string) => ({
+    PK: `MSG#${messageId}`,
+    SK: `DLV#${receivedAt}#${deliveryId}`,
+  }),
+  deliveryId: (deliveryId: string) => ({ PK: `DLVID#${deliveryId}`, SK: 'DLVID' }),
+  user: (name: string) => ({ PK: 'USERS', SK: `USER#${name}` }),
+  counter: (shard: number) => ({ PK: 'COUNT', SK: `SHARD#${shard}` }),
+};
+
+export function listingShard(messageId: string): string {
+  const first = messageId.charAt(0);
+  return /^[0-9a-f]$/.test(first) ? first : 'other';
+}
+
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'PK', AttributeType: 'S' },
+      { AttributeName: 'SK', AttributeType: 'S' },
+      { AttributeName: 'GSI1PK', AttributeType: 'S' },
+      { AttributeName: 'GSI2PK', AttributeType: 'S' },
+      { AttributeName: 'GSI2SK', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'PK', KeyType: 'HASH' },
+      { AttributeName: 'SK', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        // Users by token hash; sparse (only user items carry GSI1PK).
+        IndexName: GSI_TOKEN,
+        KeySchema: [{ AttributeName: 'GSI1PK', KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        // Message ids, sharded by first hex digit; sparse (only META items carry GSI2PK).
+        IndexName: GSI_LISTING,
+        KeySchema: [
+          { AttributeName: 'GSI2PK', KeyType: 'HASH' },
+          { AttributeName: 'GSI2SK', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ],
+  };
+}
