@@ -1,0 +1,62 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadAwsConfig, openAws } from '../../functions/compose.js';
+import type { AwsArchive } from '../../functions/compose.js';
+import { S3BlobStore } from '../../adapters/aws/s3-blob-store.js';
+import { DynamoCatalog } from '../../adapters/aws/dynamo-catalog.js';
+import { OpenSearchIndex } from '../../adapters/aws/opensearch-index.js';
+import { requireMoto, requireOpenSearch } from '../services/require-service.js';
+import { bytesSource, silentLogger } from '../support/archive.js';
+import { buildJournalReport } from '../support/journal.js';
+import { composeMail } from '../support/mail.js';
+import { collect, sha256 } from '../support/bytes.js';
+
+/** The AWS composition root, built from the environment as a Lambda would, against moto and OpenSearch. */
+describe('the AWS composition: S3 Object Lock + DynamoDB + OpenSearch', () => {
+  let archive: AwsArchive;
+
+  beforeAll(async () => {
+    const suffix = Math.random().toString(36).slice(2, 10);
+    const config = loadAwsConfig({
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      COFFER_ARCHIVE_BUCKET: `coffer-archive-${suffix}`,
+      COFFER_TABLE: `coffer-${suffix}`,
+      COFFER_OPENSEARCH_URL: requireOpenSearch(),
+      COFFER_OPENSEARCH_INDEX: `coffer-${suffix}`,
+      COFFER_OPENSEARCH_SIGV4: 'false',
+      COFFER_OBJECT_LOCK_MODE: 'GOVERNANCE',
+      COFFER_S3_ENDPOINT: requireMoto(),
+      COFFER_DYNAMODB_ENDPOINT: requireMoto(),
+    });
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    archive = openAws(config, { logger: silentLogger });
+    await S3BlobStore.ensureBucket(archive.clients.s3, config.COFFER_ARCHIVE_BUCKET);
+    await DynamoCatalog.ensureTable(archive.clients.dynamo, config.COFFER_TABLE);
+    await OpenSearchIndex.ensureIndex(archive.clients.search, config.COFFER_OPENSEARCH_INDEX);
+  }, 120_000);
+
+  it('archives split journal reports as one locked message, searchable by every recipient', async () => {
+    const original = await composeMail({ from: 'carol@corp.example', to: 'board@corp.example', subject: 'Cloud restatement', text: 'Numbers.' });
+    const common = { original, sender: 'carol@corp.example', subject: 'Cloud restatement', messageId: 'cloud@corp.example' };
+    const reports = [
+      buildJournalReport({ ...common, recipients: [{ address: 'ann@corp.example', kind: 'to' }] }),
+      buildJournalReport({ ...common, recipients: [{ address: 'counsel@lawfirm.example', kind: 'bcc' }] }),
+    ];
+    const results = await archive.ingest.executeMany(
+      reports.map((r, i) => ({ source: bytesSource(r), from: 'ses' as const, envelope: { mailFrom: null, rcptTo: ['journal@archive.example'] }, origin: `test-${i}`, deliveryId: `ses-${i}` })),
+    );
+    const id = sha256(original);
+    expect(results.map((r) => (r instanceof Error ? r.message : r.id))).toEqual([id, id]);
+
+    expect((await archive.search.execute({ query: 'bcc:counsel@lawfirm.example' })).hits.map((h) => h.id)).toEqual([id]);
+    expect((await archive.search.execute({ query: 'participants:ann@corp.example subject:restatement' })).hits.map((h) => h.id)).toEqual([id]);
+    expect(await collect((await archive.read.raw(id)).body)).toEqual(original);
+    expect(await archive.read.deliveries(id)).toHaveLength(2);
+    // The store itself refuses: the message is under Object Lock.
+    await expect(archive.blobs.delete(`messages/${id.slice(0, 2)}/${id}`)).rejects.toMatchObject({ code: 'BLOB.LOCKED' });
+    const report = await archive.verify.execute();
+    expect(report.problems).toEqual([]);
+  });
+});
