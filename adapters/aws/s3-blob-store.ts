@@ -305,7 +305,7 @@ export class S3BlobStore implements BlobStore {
       if (s3ErrorName(err) === 'PreconditionFailed') return this.samePut(key, options);
       throw mapS3Error(err, key, 'write');
     }
-    return { created: true, size: bytes.length };
+    return { created: true, size: bytes.length, retainUntil: options.retainUntil };
   }
 
   private async putMultipart(
@@ -374,7 +374,7 @@ export class S3BlobStore implements BlobStore {
         throw err;
       }
       await this.ensureLocked(key, versionId, options.retainUntil);
-      return { created: true, size };
+      return { created: true, size, retainUntil: options.retainUntil };
     } catch (err) {
       await abort();
       throw mapS3Error(err, key, 'write');
@@ -399,7 +399,7 @@ export class S3BlobStore implements BlobStore {
     if (!existing || existing.sha256 !== options.sha256) {
       throw new CofferError('BLOB.EXISTS', `object ${key} exists with other bytes; it cannot be overwritten`);
     }
-    return { created: false, size: existing.size };
+    return { created: false, size: existing.size, retainUntil: existing.retainUntil };
   }
 
   private writeParams(options: PutOptions) {

@@ -70,8 +70,14 @@ export class FsBlobStore implements BlobStore {
         storedAt: this.clock.now().toISOString(),
         encoding: 'gzip',
       };
-      // Lock first: a blob is never visible without its protections.
-      await this.writeLock(key, lock, existing, batch);
+      // Lock first: a blob is never visible without its protections. A first lock is created
+      // exclusively, so of two writers racing for one key exactly one sets the protections.
+      try {
+        await this.writeLock(key, lock, existing, batch);
+      } catch (err) {
+        if (!existing && isCode(err, 'EEXIST')) return this.samePut(key, (await this.readLock(key)) ?? lock, options);
+        throw err;
+      }
       try {
         await fsp.link(tmp, file);
       } catch (err) {
@@ -80,7 +86,7 @@ export class FsBlobStore implements BlobStore {
       }
       if (batch) this.unflushed = true;
       else await fsyncDir(path.dirname(file));
-      return { created: true, size };
+      return { created: true, size, retainUntil: new Date(lock.retainUntil) };
     } finally {
       await fsp.rm(tmp, { force: true });
     }
@@ -177,7 +183,7 @@ export class FsBlobStore implements BlobStore {
     if (existing.sha256 !== options.sha256) {
       throw new CofferError('BLOB.EXISTS', `object ${key} exists with other bytes; it cannot be overwritten`);
     }
-    return { created: false, size: existing.size };
+    return { created: false, size: existing.size, retainUntil: new Date(existing.retainUntil) };
   }
 
   private async requireLock(key: string): Promise<LockRecord> {
@@ -216,7 +222,15 @@ export class FsBlobStore implements BlobStore {
     const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
     await fsp.writeFile(tmp, JSON.stringify(next), { mode: 0o644 });
     if (!batch) await fsyncFile(tmp);
-    await fsp.rename(tmp, target);
+    if (previous) {
+      await fsp.rename(tmp, target);
+      return;
+    }
+    try {
+      await fsp.link(tmp, target);
+    } finally {
+      await fsp.rm(tmp, { force: true });
+    }
   }
 
   private async *walk(dir: string, keyPrefix: string, namePrefix = ''): AsyncIterable<string> {

@@ -209,8 +209,10 @@ export class IngestMessage {
     const { sha256: id, size } = read;
     const open = bytes ? () => single(bytes) : () => request.source.open();
     const now = clock.now();
-    const retainUntil = this.retainUntil();
-    const stored = await blobs.put(messageKey(id), bytes ?? open(), { sha256: id, retainUntil, contentType: 'message/rfc822', durability });
+    const stored = await blobs.put(messageKey(id), bytes ?? open(), { sha256: id, retainUntil: this.retainUntil(now), contentType: 'message/rfc822', durability });
+    // The record states the store's retention: when the bytes were already there (a duplicate,
+    // or a concurrent intake of the same message won the race), that is the stored object's.
+    const retainUntil = stored.retainUntil;
 
     const deliveryId = request.deliveryId ?? ids.next();
     const delivery: Delivery = {
@@ -254,8 +256,8 @@ export class IngestMessage {
     return { id, size, delivery, known: null, fresh: { record, text } };
   }
 
-  private retainUntil(): Date {
-    return new Date(this.deps.clock.now().getTime() + this.deps.config.retentionDays * 86_400_000);
+  private retainUntil(from: Date = this.deps.clock.now()): Date {
+    return new Date(from.getTime() + this.deps.config.retentionDays * 86_400_000);
   }
 
   private log(parseStatus: ParseStatus, s: Staged, created: boolean): void {

@@ -23,6 +23,8 @@ export interface PutResult {
   /** false when an object with this key and these exact bytes already existed (idempotent put). */
   created: boolean;
   size: number;
+  /** The stored object's retain-until: the one asked for, or the existing object's when not created. */
+  retainUntil: Date;
 }
 
 export interface BlobHead {

@@ -44,7 +44,7 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
 
     it('stores bytes and returns them exactly, with their checksum and retention', async () => {
       const result = await h.store.put(key, body, { sha256: sha256(body), retainUntil: later(30) });
-      expect(result).toEqual({ created: true, size: body.length });
+      expect(result).toEqual({ created: true, size: body.length, retainUntil: later(30) });
       expect(await collect(await h.store.get(key))).toEqual(body);
       expect(Buffer.from(await h.store.getBytes(key))).toEqual(body);
       const head = await h.store.head(key);
@@ -70,7 +70,18 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
       await h.store.put(key, body, { sha256: sha256(body), retainUntil: later(30) });
       const again = await h.store.put(key, body, { sha256: sha256(body), retainUntil: later(60) });
       expect(again.created).toBe(false);
+      // The existing object's protection, not the one asked for.
+      expect(again.retainUntil.getTime()).toBe(later(30).getTime());
       expect((await h.store.head(key))?.retainUntil.getTime()).toBe(later(30).getTime());
+    });
+
+    it('lets exactly one of several racing writers of a key create it, all agreeing on its retention', async () => {
+      const results = await Promise.all(
+        [1, 2, 3, 4].map((days) => h.store.put(key, body, { sha256: sha256(body), retainUntil: later(days) })),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const head = await h.store.head(key);
+      for (const r of results) expect(r.retainUntil.getTime()).toBe(head?.retainUntil.getTime());
     });
 
     it('refuses to overwrite an object with other bytes', async () => {

@@ -11,6 +11,18 @@ import { collect, sha256 } from '../support/bytes.js';
 import { composeMail } from '../support/mail.js';
 import { DAY } from '../support/clock.js';
 import { messageKey } from '../../shared/intake/keys.js';
+import { IngestMessage } from '../../shared/intake/ingest-message.js';
+import type { IntakeDeps } from '../../shared/intake/ingest-message.js';
+
+const intakeDeps = (a: TestArchive): IntakeDeps => ({
+  blobs: a.blobs,
+  catalog: a.catalog,
+  index: a.index,
+  clock: a.clock,
+  ids: { next: () => Math.random().toString(36).slice(2) },
+  logger: a.logger,
+  config: a.config,
+});
 
 describe('intake', () => {
   let archive: TestArchive;
@@ -58,6 +70,19 @@ describe('intake', () => {
     }
     const found = await archive.search.execute({ query: 'participants:carol@example.com' });
     expect(found.hits.map((h) => h.id)).toEqual([first.id]);
+  });
+
+  it('records the retention the store holds when copies of one message race in a batch', async () => {
+    // Regression: each copy computed its own retain-until; the record took the first copy's,
+    // the store kept whichever put won, and rebuild then disagreed by a millisecond.
+    const mail = await composeMail({ from: 'alice@example.com', to: 'bob@example.com', subject: 'Race', text: 'x' });
+    const ticking = { now: () => (archive.clock.advance(1), archive.clock.now()) };
+    const racing = new IngestMessage({ ...intakeDeps(archive), clock: ticking });
+    const source = { from: 'import' as const, envelope: { mailFrom: null, rcptTo: [] }, origin: 'test' };
+    await racing.executeMany([1, 2, 3].map(() => ({ ...source, source: bytesSource(mail) })));
+    const record = await archive.read.record(sha256(mail));
+    const head = await archive.blobs.head(messageKey(sha256(mail)));
+    expect(record.retainUntil).toBe(head?.retainUntil.toISOString());
   });
 
   it('archives a message mailparser cannot parse, flags it, and keeps it findable by its headers', async () => {

@@ -121,8 +121,9 @@ describe('S3BlobStore multipart uploads (moto)', () => {
   const bigKey = `messages/${sha256(big).slice(0, 2)}/${sha256(big)}`;
 
   it('streams a large body in 8 MiB parts, locked like a small one', async () => {
-    const result = await store.put(bigKey, chunked(big, 1024 * 1024 + 7), { sha256: sha256(big), retainUntil: later(60_000) });
-    expect(result).toEqual({ created: true, size: big.length });
+    const retainUntil = later(60_000);
+    const result = await store.put(bigKey, chunked(big, 1024 * 1024 + 7), { sha256: sha256(big), retainUntil });
+    expect(result).toEqual({ created: true, size: big.length, retainUntil });
     const head = await store.head(bigKey);
     expect(head).toMatchObject({ size: big.length, sha256: sha256(big), legalHold: false });
     const { versions } = await versionsOf(bigKey);
