@@ -1,3 +1,4 @@
+import type { DeliveryVerdicts } from '../domain/records.js';
 import { z } from 'zod';
 import { CofferError } from '../errors.js';
 
@@ -18,15 +19,8 @@ import { CofferError } from '../errors.js';
  * the journal agent re-sends the report from the tenant on behalf of the original sender.
  * Verdicts are evidence to record, not a filter.
  */
-export interface SesVerdicts {
-  spam: string;
-  virus: string;
-  spf: string;
-  dkim: string;
-  dmarc: string;
-  /** The sending domain's DMARC policy (none/quarantine/reject); SES sends it only when DMARC fails. */
-  dmarcPolicy?: string;
-}
+/** The receiving service's verdicts, as the delivery record keeps them. */
+export type SesVerdicts = DeliveryVerdicts;
 
 export interface SesDelivery {
   /** mail.messageId: the SES id, also the default S3 object key (after the rule's prefix). */

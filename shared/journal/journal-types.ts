@@ -1,15 +1,7 @@
-/** How a recipient line of an Exchange journal report names its recipient. */
-export type JournalRecipientKind = 'to' | 'cc' | 'bcc' | 'recipient';
+// One definition of a journal recipient: the record the catalog keeps (domain/records.ts).
+import type { JournalRecipient } from '../domain/records.js';
 
-export interface JournalRecipient {
-  /** Lower-cased SMTP address. */
-  address: string;
-  kind: JournalRecipientKind;
-  /** `, Expanded: dl@x`: reached through this distribution list. */
-  expandedFrom?: string;
-  /** `, Forwarded: addr`: reached by forwarding from this address. */
-  forwardedFrom?: string;
-}
+export type { JournalRecipient, JournalRecipientKind } from '../domain/records.js';
 
 /** The envelope written in the report's text part. */
 export interface JournalFields {
