@@ -11,16 +11,11 @@ import { DynamoCatalog } from '../adapters/aws/dynamo-catalog.js';
 import { OpenSearchIndex } from '../adapters/aws/opensearch-index.js';
 import { parseCoreConfig } from '../shared/config.js';
 import type { CoreConfig } from '../shared/config.js';
+import { buildUseCases } from '../shared/app/use-cases.js';
 import { CofferError } from '../shared/errors.js';
 import type { Clock } from '../shared/ports/clock.js';
 import type { IdGenerator } from '../shared/ports/id-generator.js';
 import type { Logger } from '../shared/ports/logger.js';
-import { IngestMessage } from '../shared/intake/ingest-message.js';
-import { RebuildFromStore } from '../shared/intake/rebuild.js';
-import { SearchMessages } from '../shared/search/search-messages.js';
-import { ReadMessage } from '../shared/messages/read-message.js';
-import { VerifyStore } from '../shared/store/verify-store.js';
-import { Tokens } from '../shared/auth/authenticate.js';
 
 /** The AWS runtime's settings, from the Lambda environment; read once, failing loudly. */
 const AwsEnvSchema = z.object({
@@ -94,12 +89,7 @@ export function openAws(config: AwsConfig, options: AwsOptions) {
     blobs,
     catalog,
     index,
-    ingest: new IngestMessage({ blobs, catalog, index, clock, ids, logger, config: core }),
-    search: new SearchMessages({ index, catalog }),
-    read: new ReadMessage({ catalog, blobs }),
-    verify: new VerifyStore({ catalog, blobs }),
-    rebuild: new RebuildFromStore({ blobs, catalog, index, logger, config: core }),
-    tokens: new Tokens({ catalog, clock }),
+    ...buildUseCases({ blobs, catalog, index, clock, ids, logger, config: core }),
   };
 }
 

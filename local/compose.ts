@@ -9,12 +9,7 @@ import type { Clock } from '../shared/ports/clock.js';
 import type { IdGenerator } from '../shared/ports/id-generator.js';
 import type { Logger } from '../shared/ports/logger.js';
 import type { CoreConfig } from '../shared/config.js';
-import { IngestMessage } from '../shared/intake/ingest-message.js';
-import { RebuildFromStore } from '../shared/intake/rebuild.js';
-import { SearchMessages } from '../shared/search/search-messages.js';
-import { ReadMessage } from '../shared/messages/read-message.js';
-import { VerifyStore } from '../shared/store/verify-store.js';
-import { Tokens } from '../shared/auth/authenticate.js';
+import { buildUseCases } from '../shared/app/use-cases.js';
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -50,12 +45,7 @@ export function openEmbedded(options: EmbeddedOptions) {
     blobs,
     catalog,
     index,
-    ingest: new IngestMessage({ blobs, catalog, index, clock, ids, logger, config: core }),
-    search: new SearchMessages({ index, catalog }),
-    read: new ReadMessage({ catalog, blobs }),
-    verify: new VerifyStore({ catalog, blobs }),
-    rebuild: new RebuildFromStore({ blobs, catalog, index, logger, config: core }),
-    tokens: new Tokens({ catalog, clock }),
+    ...buildUseCases({ blobs, catalog, index, clock, ids, logger, config: core }),
     close(): void {
       catalog.close();
       index.close();

@@ -22,7 +22,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const adminToken = await ensureAdmin(archive);
   const app = createApp({
-    tokens: archive.tokens,
+    auth: archive.tokens,
     search: archive.search,
     read: archive.read,
     ingest: archive.ingest,

@@ -12,8 +12,14 @@ export interface Principal {
   role: Role;
 }
 
+/** Turns an Authorization header into a principal: API tokens (embedded) or JWTs (AWS). */
+export interface Authenticator {
+  /** Throws AUTH.MISSING (no credentials) or AUTH.INVALID; an unknown role is AUTH.FORBIDDEN. */
+  authenticate(authorization: string | null | undefined): Promise<Principal>;
+}
+
 /** API tokens: random, shown once, stored only as their SHA-256. */
-export class Tokens {
+export class Tokens implements Authenticator {
   constructor(private readonly deps: { catalog: Catalog; clock: Clock }) {}
 
   async authenticate(authorization: string | null | undefined): Promise<Principal> {

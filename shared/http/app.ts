@@ -6,7 +6,7 @@ import type { Role } from '../domain/records.js';
 import type { IngestMessage } from '../intake/ingest-message.js';
 import type { ReadMessage } from '../messages/read-message.js';
 import type { SearchMessages } from '../search/search-messages.js';
-import type { Principal, Tokens } from '../auth/authenticate.js';
+import type { Authenticator, Principal } from '../auth/authenticate.js';
 import { requireRole } from '../auth/authenticate.js';
 import { CofferError, TooLargeError } from '../errors.js';
 import { toErrorResponse } from './error-response.js';
@@ -21,7 +21,7 @@ import {
 } from './schemas.js';
 
 export interface AppDeps {
-  tokens: Tokens;
+  auth: Authenticator;
   search: SearchMessages;
   read: ReadMessage;
   ingest: IngestMessage;
@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
 
   app.use('/v1/*', async (c, next) => {
     if (c.req.path === '/v1/openapi.json') return next();
-    c.set('principal', await deps.tokens.authenticate(c.req.header('authorization')));
+    c.set('principal', await deps.auth.authenticate(c.req.header('authorization')));
     return next();
   });
   const tooLarge = (limit: number) =>
