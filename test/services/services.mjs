@@ -30,6 +30,8 @@ const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.6.
 const OPENSEARCH_READY_TIMEOUT_MS = 180_000;
 const MOTO_READY_TIMEOUT_MS = 60_000;
 
+// Pinned: moto_server.py patches its DynamoDB transactions (and keeps working unpatched if they move).
+const MOTO_VERSION = '5.2.1';
 const PYTHON = process.env.COFFER_PYTHON ?? 'python3';
 
 // Per-port names, so a second copy on override ports never touches the first one's pid or data.
@@ -117,7 +119,7 @@ async function ensureMotoInstalled() {
   if (/ENOENT/.test(check.out)) throw new Error(`${PYTHON} not found (install Python 3, or point COFFER_PYTHON at one); moto needs it`);
   log(`moto[server] not importable by ${PYTHON}; pip installing it`);
   const t0 = Date.now();
-  const args = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'moto[server]'];
+  const args = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `moto[server]==${MOTO_VERSION}`];
   let r = await run(PYTHON, args);
   // Debian/Ubuntu system Pythons refuse without this (PEP 668); we are a throwaway test machine.
   if (!r.ok && /externally-managed-environment/.test(r.out)) r = await run(PYTHON, [...args, '--break-system-packages']);
@@ -135,7 +137,7 @@ export async function startMoto() {
   mkdirSync(SERVICES_DIR, { recursive: true });
   const t0 = Date.now();
   const out = openSync(paths.motoLog, 'w');
-  const child = spawn(PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(MOTO_PORT)], {
+  const child = spawn(PYTHON, [join(ROOT, 'test', 'services', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(MOTO_PORT)], {
     cwd: SERVICES_DIR,
     detached: true,
     stdio: ['ignore', out, out],
