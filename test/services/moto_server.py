@@ -1,4 +1,5 @@
-"""moto's server with one test-rig fix: DynamoDB transactions snapshot only the items they touch.
+"""moto's server with two test-rig fixes for DynamoDB: transactions snapshot only the items they
+touch, and a Query on the table's own key reads only that partition.
 
 moto 5.2 deep-copies every table a TransactWriteItems names, once per item, to roll back on
 failure: a transaction costs O(table size), so importing N messages costs O(N^2) (about 1 s per
@@ -6,6 +7,10 @@ transaction at 3,000 items). Here the rollback snapshot is the touched items onl
 run one at a time (real DynamoDB isolates them; moto's threaded server does not). Semantics are
 unchanged: on failure every touched item is put back as it was. If moto's internals move, the
 patch is skipped with a warning and the server runs unpatched (slower, still correct).
+
+moto's Query on the base table also collects and sorts every item of the table to keep one
+partition's; here such a query sees only its partition (the result is identical, the cost is the
+partition's size instead of the table's).
 
   python moto_server.py -H 127.0.0.1 -p 5055      (same arguments as `python -m moto.server`)
 """
@@ -78,8 +83,42 @@ def patch_transactions() -> None:
     backend_cls.transact_write_items = transact_write_items
 
 
+def patch_partition_queries() -> None:
+    try:
+        from moto.dynamodb.models.table import Table
+        original_query = Table.query
+        original_all_items = Table.all_items
+    except Exception as error:  # noqa: BLE001
+        print(f"[moto_server] query patch skipped: {error!r}", file=sys.stderr)
+        return
+    scope = threading.local()
+
+    def all_items(self):
+        hash_key = getattr(scope, "hash_key", None)
+        if hash_key is None:
+            return original_all_items(self)
+        partition = self.items.get(hash_key)
+        if partition is None:
+            return []
+        return list(partition.values()) if self.range_key_attr else [partition]
+
+    def query(self, hash_key, *args, **kwargs):
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name:
+            return original_query(self, hash_key, *args, **kwargs)
+        scope.hash_key = hash_key
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            scope.hash_key = None
+
+    Table.all_items = all_items
+    Table.query = query
+
+
 if __name__ == "__main__":
     patch_transactions()
+    patch_partition_queries()
     from moto.server import main
 
     main(sys.argv[1:])
