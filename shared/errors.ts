@@ -16,7 +16,18 @@ export type ErrorCode =
   | 'BLOB.LOCKED'
   | 'BLOB.EXISTS'
   | 'BLOB.CHECKSUM_MISMATCH'
+  | 'AUDIT.CONFLICT'
   | 'CONFIG.INVALID'
+  | 'GOVERNANCE.CONFLICT'
+  | 'CASE.NOT_FOUND'
+  | 'HOLD.NOT_FOUND'
+  | 'HOLD.STATE'
+  | 'JOB.NOT_FOUND'
+  | 'POLICY.NOT_FOUND'
+  | 'POLICY.SHORTENS'
+  | 'APPROVAL.NOT_FOUND'
+  | 'APPROVAL.SELF'
+  | 'APPROVAL.STATE'
   | 'INTERNAL';
 
 export class CofferError extends Error {

@@ -34,6 +34,10 @@ type Key = Record<string, unknown>;
 /** Optimistic-concurrency attempts per intake before giving up (each lost attempt means another writer won). */
 const MAX_ATTEMPTS = 10;
 const BATCH_GET_LIMIT = 100;
+/** A delivery is two items to delete (DLV and DLVID); a transaction holds 100, one of them a counter. */
+const DELIVERIES_PER_TRANSACTION = 49;
+/** What fits beside META's delete and the counter in deleteMessage's last transaction. */
+const DELIVERIES_WITH_META = 48;
 
 /**
  * The AWS catalog: one DynamoDB table (see dynamo-table.ts and docs/dynamodb-table.md), the same
@@ -124,27 +128,29 @@ export class DynamoCatalog implements Catalog {
     return 'retry'; // TransactionConflict or the like
   }
 
-  /** The message exists: merge this delivery's recipients, write back if the version is unchanged. */
+  /**
+   * The message exists: merge this delivery's recipients, write back if the version is unchanged.
+   * The version moves on with every delivery, merged or not, so deleteMessage can tell that no
+   * delivery was added to the message since it listed them.
+   */
   private async tryMerge(item: Record<string, unknown>, delivery: Delivery): Promise<IntakeOutcome | 'retry'> {
     const existing = JSON.parse(String(item.record)) as MessageRecord;
     const version = Number(item.version);
     const merged = mergeDelivery(existing, delivery);
-    const versionCondition = {
-      TableName: this.tableName,
-      Key: keys.message(existing.id),
-      ConditionExpression: '#v = :v',
-      ExpressionAttributeNames: { '#v': 'version' },
+    const meta: TransactItem = {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.message(existing.id),
+        ConditionExpression: '#v = :v',
+        UpdateExpression: merged.changed ? 'SET #r = :r, #v = :next' : 'SET #v = :next',
+        ExpressionAttributeNames: { '#v': 'version', ...(merged.changed ? { '#r': 'record' } : {}) },
+        ExpressionAttributeValues: {
+          ':v': version,
+          ':next': version + 1,
+          ...(merged.changed ? { ':r': JSON.stringify(merged.record) } : {}),
+        },
+      },
     };
-    const meta: TransactItem = merged.changed
-      ? {
-          Update: {
-            ...versionCondition,
-            UpdateExpression: 'SET #r = :r, #v = :next',
-            ExpressionAttributeNames: { '#v': 'version', '#r': 'record' },
-            ExpressionAttributeValues: { ':v': version, ':next': version + 1, ':r': JSON.stringify(merged.record) },
-          },
-        }
-      : { ConditionCheck: { ...versionCondition, ExpressionAttributeValues: { ':v': version } } };
     const reasons = await this.transact([meta, ...this.deliveryItems(delivery), this.counterUpdate(0, 1)]);
     if (!reasons) {
       return { messageCreated: false, deliveryCreated: true, message: merged.record, peopleChanged: merged.changed };
@@ -291,6 +297,106 @@ export class DynamoCatalog implements Catalog {
 
   async countDeliveries(): Promise<number> {
     return this.sumCounters('deliveries');
+  }
+
+  /** Rewrites the record with the new retainUntil, conditioned on its version (an intake may merge meanwhile). */
+  async setRetention(id: string, retainUntil: string): Promise<void> {
+    await this.withRetries(`message ${id}`, async () => {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.message(id), ConsistentRead: true }),
+      );
+      if (!Item) return 'done';
+      const record = JSON.parse(String(Item.record)) as MessageRecord;
+      if (record.retainUntil === retainUntil) return 'done';
+      const version = Number(Item.version);
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.message(id),
+            ConditionExpression: '#v = :v',
+            UpdateExpression: 'SET #r = :r, #v = :next',
+            ExpressionAttributeNames: { '#v': 'version', '#r': 'record' },
+            ExpressionAttributeValues: { ':v': version, ':next': version + 1, ':r': JSON.stringify({ ...record, retainUntil }) },
+          }),
+        );
+        return 'done';
+      } catch (err) {
+        if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return 'retry';
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Removes the record, its deliveries and their delivery-id items, and takes them off the counters.
+   * The last transaction deletes META conditioned on the version read first: every intake moves the
+   * version on, so a delivery added meanwhile sends the whole removal round again. Deliveries beyond
+   * what fits one transaction (100 items) go first, in transactions of their own, each conditioned
+   * on the delivery still existing so a concurrent removal never counts one twice.
+   */
+  async deleteMessage(id: string): Promise<void> {
+    await this.withRetries(`message ${id}`, async () => {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.message(id), ConsistentRead: true }),
+      );
+      if (!Item) return 'done';
+      const deliveries = await this.queryAll({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :dlv)',
+        ExpressionAttributeValues: { ':pk': keys.message(id).PK, ':dlv': 'DLV#' },
+        ConsistentRead: true,
+        ProjectionExpression: 'PK, SK, #r',
+        ExpressionAttributeNames: { '#r': 'record' },
+      });
+      const first = deliveries.slice(0, Math.max(0, deliveries.length - DELIVERIES_WITH_META));
+      const last = deliveries.slice(first.length);
+      for (let i = 0; i < first.length; i += DELIVERIES_PER_TRANSACTION) {
+        const chunk = first.slice(i, i + DELIVERIES_PER_TRANSACTION);
+        const reasons = await this.transact([
+          ...chunk.flatMap((d) => this.deliveryDeletes(d)),
+          this.counterUpdate(0, -chunk.length),
+        ]);
+        if (reasons) return 'retry'; // removed concurrently, or a conflict: list again
+      }
+      const reasons = await this.transact([
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: keys.message(id),
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': Item.version },
+          },
+        },
+        ...last.flatMap((d) => this.deliveryDeletes(d)),
+        this.counterUpdate(-1, -last.length),
+      ]);
+      return reasons ? 'retry' : 'done';
+    });
+  }
+
+  private deliveryDeletes(item: Record<string, unknown>): TransactItem[] {
+    const delivery = JSON.parse(String(item.record)) as Delivery;
+    return [
+      {
+        Delete: {
+          TableName: this.tableName,
+          Key: { PK: item.PK, SK: item.SK },
+          ConditionExpression: 'attribute_exists(PK)',
+        },
+      },
+      // A retried delivery after the removal is a new delivery again, as in the embedded catalog.
+      { Delete: { TableName: this.tableName, Key: keys.deliveryId(delivery.id) } },
+    ];
+  }
+
+  private async withRetries(what: string, attempt: () => Promise<'done' | 'retry'>): Promise<void> {
+    for (let n = 1; ; n++) {
+      if ((await attempt()) === 'done') return;
+      if (n >= MAX_ATTEMPTS) throw new CofferError('INTERNAL', `${what}: gave up after ${n} conflicting writes`);
+      await sleep(Math.random() * Math.min(200, 10 * 2 ** n));
+    }
   }
 
   private async sumCounters(attribute: 'messages' | 'deliveries'): Promise<number> {

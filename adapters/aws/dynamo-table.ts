@@ -9,6 +9,19 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   delivery id    PK=DLVID#<deliveryId>  SK=DLVID                         messageId
  *   user           PK=USERS               SK=USER#<name>                   name, role, tokenHash, createdAt, GSI1PK
  *   counter shard  PK=COUNT               SK=SHARD#<n>                     messages, deliveries
+ *
+ * Governance (DynamoGovernance) shares the table:
+ *
+ *   hold-set       PK=GOV#HOLDSET         SK=META                          version
+ *   case           PK=GOV#CASES           SK=CASE#<id>                     record, version
+ *   hold           PK=GOV#HOLDS           SK=HOLD#<id>                     record, version
+ *   job            PK=GOV#JOBS            SK=JOB#<id>                      record, version, status
+ *   policy         PK=GOV#POLICIES        SK=POLICY#<id>                   record, version
+ *   approval       PK=GOV#APPROVALS       SK=APPROVAL#<id>                 record, version
+ *   hold member    PK=HOLD#<holdId>       SK=MEMBER#<messageId>            —
+ *   membership     PK=HOLDOF#<messageId>  SK=HOLD#<holdId>                 —
+ *   hold count     PK=HOLDOF#<messageId>  SK=HOLDCOUNT                     holds
+ *   disposal       PK=GOV#DISPOSALS#<status>  SK=DISPOSAL#<messageId>     record
  */
 export const GSI_TOKEN = 'GSI1';
 export const GSI_LISTING = 'GSI2';
@@ -27,6 +40,23 @@ export const keys = {
   deliveryId: (deliveryId: string) => ({ PK: `DLVID#${deliveryId}`, SK: 'DLVID' }),
   user: (name: string) => ({ PK: 'USERS', SK: `USER#${name}` }),
   counter: (shard: number) => ({ PK: 'COUNT', SK: `SHARD#${shard}` }),
+};
+
+/** Governance items: fixed partitions for the few, listable records; one partition per hold and per held message. */
+export const governanceKeys = {
+  holdSet: () => ({ PK: 'GOV#HOLDSET', SK: 'META' }),
+  case: (id: string) => ({ PK: 'GOV#CASES', SK: `CASE#${id}` }),
+  hold: (id: string) => ({ PK: 'GOV#HOLDS', SK: `HOLD#${id}` }),
+  job: (id: string) => ({ PK: 'GOV#JOBS', SK: `JOB#${id}` }),
+  policy: (id: string) => ({ PK: 'GOV#POLICIES', SK: `POLICY#${id}` }),
+  approval: (id: string) => ({ PK: 'GOV#APPROVALS', SK: `APPROVAL#${id}` }),
+  holdMember: (holdId: string, messageId: string) => ({ PK: `HOLD#${holdId}`, SK: `MEMBER#${messageId}` }),
+  membership: (messageId: string, holdId: string) => ({ PK: `HOLDOF#${messageId}`, SK: `HOLD#${holdId}` }),
+  holdCount: (messageId: string) => ({ PK: `HOLDOF#${messageId}`, SK: 'HOLDCOUNT' }),
+  disposal: (status: 'claimed' | 'done', messageId: string) => ({
+    PK: `GOV#DISPOSALS#${status}`,
+    SK: `DISPOSAL#${messageId}`,
+  }),
 };
 
 export function listingShard(messageId: string): string {

@@ -41,6 +41,8 @@ export class SqliteCatalog implements Catalog {
         'SELECT record FROM deliveries WHERE message_id = ? ORDER BY received_at, id',
       ),
       listIds: db.prepare<[string, number], { id: string }>('SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT ?'),
+      deleteMessage: db.prepare<[string]>('DELETE FROM messages WHERE id = ?'),
+      deleteDeliveries: db.prepare<[string]>('DELETE FROM deliveries WHERE message_id = ?'),
       countMessages: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM messages'),
       countDeliveries: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM deliveries'),
       putUser: db.prepare(
@@ -118,6 +120,22 @@ export class SqliteCatalog implements Catalog {
 
   async countMessages(): Promise<number> {
     return this.stmt.countMessages.get()?.n ?? 0;
+  }
+
+  async setRetention(id: string, retainUntil: string): Promise<void> {
+    this.db.transaction(() => {
+      const row = this.stmt.getMessage.get(id);
+      if (!row) return;
+      const record = JSON.parse(row.record) as MessageRecord;
+      this.stmt.updateMessage.run(JSON.stringify({ ...record, retainUntil }), id);
+    })();
+  }
+
+  async deleteMessage(id: string): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt.deleteDeliveries.run(id);
+      this.stmt.deleteMessage.run(id);
+    })();
   }
 
   async countDeliveries(): Promise<number> {

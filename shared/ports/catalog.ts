@@ -16,7 +16,7 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
-/** Records, deliveries and users. Holds, cases, policies and audit join in later issues. */
+/** Records, deliveries and users. Holds, cases and policies live in the Governance port; audit in AuditLog. */
 export interface Catalog {
   /**
    * Records a message (if new) and one delivery of it, atomically. An existing message keeps its
@@ -31,6 +31,10 @@ export interface Catalog {
   listDeliveries(messageId: string): Promise<Delivery[]>;
   listMessageIds(options: { cursor?: string; limit: number }): Promise<Page<string>>;
   countMessages(): Promise<number>;
+  /** Moves a record's retainUntil (the store's lock is extended first by the caller). */
+  setRetention(id: string, retainUntil: string): Promise<void>;
+  /** Removes a disposed message's record and its deliveries; absent ids are a no-op. */
+  deleteMessage(id: string): Promise<void>;
   countDeliveries(): Promise<number>;
 
   putUser(user: User): Promise<void>;

@@ -106,6 +106,60 @@ export function catalogContract(name: string, make: () => Promise<CatalogHarness
       expect(seen.sort()).toEqual(ids.sort());
     });
 
+    it('moves only retainUntil with setRetention, and ignores an unknown id', async () => {
+      const message = aMessage();
+      const delivery = aDelivery(message);
+      await h.catalog.recordIntake(message, delivery);
+      const before = await h.catalog.getMessage(message.id);
+      await h.catalog.setRetention(message.id, '2040-06-30T00:00:00.000Z');
+      expect(await h.catalog.getMessage(message.id)).toEqual({ ...before, retainUntil: '2040-06-30T00:00:00.000Z' });
+      expect(await h.catalog.listDeliveries(message.id)).toEqual([delivery]);
+      expect(await h.catalog.countMessages()).toBe(1);
+      expect(await h.catalog.countDeliveries()).toBe(1);
+
+      // A later delivery still merges into the moved record.
+      await h.catalog.recordIntake(message, aDelivery(message, { envelope: { mailFrom: null, rcptTo: ['carol@example.com'] } }));
+      expect(await h.catalog.getMessage(message.id)).toMatchObject({ retainUntil: '2040-06-30T00:00:00.000Z', custodians: ['bob@example.com', 'carol@example.com'] });
+
+      const unknown = '0'.repeat(64);
+      await h.catalog.setRetention(unknown, '2040-06-30T00:00:00.000Z');
+      expect(await h.catalog.getMessage(unknown)).toBeNull();
+      expect(await h.catalog.countMessages()).toBe(1);
+    });
+
+    it('deletes a message with its deliveries, leaving the others; counts drop; twice is a no-op', async () => {
+      const gone = aMessage();
+      const kept = aMessage();
+      const first = aDelivery(gone, { envelope: { mailFrom: null, rcptTo: ['bob@example.com'] } });
+      await h.catalog.recordIntake(gone, first);
+      await h.catalog.recordIntake(gone, aDelivery(gone, { receivedAt: '2024-01-15T11:00:00.000Z' }));
+      const keptDelivery = aDelivery(kept);
+      await h.catalog.recordIntake(kept, keptDelivery);
+      const keptRecord = await h.catalog.getMessage(kept.id);
+
+      await h.catalog.deleteMessage(gone.id);
+      expect(await h.catalog.getMessage(gone.id)).toBeNull();
+      expect(await h.catalog.getMessages([gone.id, kept.id])).toEqual([keptRecord]);
+      expect(await h.catalog.listDeliveries(gone.id)).toEqual([]);
+      expect(await h.catalog.listDeliveries(kept.id)).toEqual([keptDelivery]);
+      expect(await h.catalog.countMessages()).toBe(1);
+      expect(await h.catalog.countDeliveries()).toBe(1);
+      expect((await h.catalog.listMessageIds({ limit: 10 })).items).toEqual([kept.id]);
+
+      await h.catalog.deleteMessage(gone.id);
+      await h.catalog.deleteMessage('0'.repeat(64));
+      expect(await h.catalog.countMessages()).toBe(1);
+      expect(await h.catalog.countDeliveries()).toBe(1);
+      expect(await h.catalog.getMessage(kept.id)).toEqual(keptRecord);
+
+      // Nothing of it is left behind: the same bytes and delivery arriving again are new.
+      const again = await h.catalog.recordIntake(gone, first);
+      expect(again).toMatchObject({ messageCreated: true, deliveryCreated: true });
+      expect(await h.catalog.listDeliveries(gone.id)).toEqual([first]);
+      expect(await h.catalog.countMessages()).toBe(2);
+      expect(await h.catalog.countDeliveries()).toBe(2);
+    });
+
     it('finds users by the hash of their token only, and removes them', async () => {
       await h.catalog.putUser({ name: 'olivia', role: 'officer', tokenHash: 'h1', createdAt: '2026-01-01T00:00:00.000Z' });
       expect(await h.catalog.findUserByTokenHash('h1')).toMatchObject({ name: 'olivia', role: 'officer' });

@@ -1,94 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoCatalog } from '../../adapters/aws/dynamo-catalog.js';
 import { keys } from '../../adapters/aws/dynamo-table.js';
 import { aDelivery, aMessage } from '../support/records.js';
-import { requireMoto } from '../services/require-service.js';
+import { closeDynamoProxy, freshDynamoTable } from '../support/dynamo.js';
+import type { DynamoTable } from '../support/dynamo.js';
 import { catalogContract } from './catalog.contract.js';
 
-interface DynamoHarness {
+interface DynamoHarness extends DynamoTable {
   catalog: DynamoCatalog;
-  client: DynamoDBDocumentClient;
-  tableName: string;
-  cleanup(): Promise<void>;
 }
 
-/**
- * moto's server handles requests on threads, and its TransactWriteItems is not atomic between them:
- * it applies items one by one and, when one fails, restores a copy of the whole table taken when it
- * began — undoing transactions that committed meanwhile and leaving a failed transaction's writes
- * visible for a while (measured: 10 parallel intakes kept 6 deliveries). DynamoDB itself serialises
- * transactions, so the tests talk to moto through this proxy that forwards one request at a time.
- * The adapter still runs its intakes concurrently: versions conflict and retries happen for real.
- */
-let proxy: Promise<{ url: string; server: http.Server }> | undefined;
+afterAll(closeDynamoProxy);
 
-function serialisingProxy(target: string): Promise<{ url: string; server: http.Server }> {
-  const upstream = new URL(target);
-  let queue: Promise<void> = Promise.resolve();
-  const forward = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) =>
-    new Promise<void>((resolve) => {
-      const out = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          answer.on('end', () => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(chunks));
-            resolve();
-          });
-        },
-      );
-      out.on('error', (err) => {
-        res.writeHead(502).end(String(err));
-        resolve();
-      });
-      out.end(body);
-    });
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      queue = queue.then(() => forward(req, Buffer.concat(chunks), res));
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server });
-    }),
-  );
-}
-
-afterAll(async () => {
-  const running = await proxy;
-  running?.server.closeAllConnections();
-  await new Promise((resolve) => running?.server.close(resolve) ?? resolve(undefined));
-});
-
-/** A fresh table per test on the moto server, deleted afterwards. */
+/** A fresh table per test on the moto server (behind the serialising proxy), deleted afterwards. */
 async function freshTable(): Promise<DynamoHarness> {
-  proxy ??= serialisingProxy(requireMoto());
-  const base = new DynamoDBClient({
-    endpoint: (await proxy).url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  const client = DynamoDBDocumentClient.from(base);
-  const tableName = `coffer-catalog-${randomUUID()}`;
-  await DynamoCatalog.ensureTable(client, tableName);
-  return {
-    catalog: new DynamoCatalog(client, tableName),
-    client,
-    tableName,
-    cleanup: async () => {
-      await client.send(new DeleteTableCommand({ TableName: tableName }));
-      base.destroy();
-    },
-  };
+  const table = await freshDynamoTable('coffer-catalog');
+  return { ...table, catalog: new DynamoCatalog(table.client, table.tableName) };
 }
 
 catalogContract('DynamoCatalog (moto)', freshTable);
@@ -127,7 +55,7 @@ describe('DynamoCatalog specifics (moto)', () => {
     expect(await h.catalog.listDeliveries(message.id)).toEqual([delivery]);
   });
 
-  it('bumps the version once per merged delivery under concurrency', async () => {
+  it('bumps the version once per delivery under concurrency', async () => {
     const message = aMessage();
     const deliveries = Array.from({ length: 10 }, (_, i) =>
       aDelivery(message, { envelope: { mailFrom: null, rcptTo: [`r${i}@example.com`] } }),
@@ -144,6 +72,49 @@ describe('DynamoCatalog specifics (moto)', () => {
       }),
     );
     expect(stored.Items).toHaveLength(10);
+  });
+
+  it('moves the version on for a delivery that merges nothing (deleteMessage relies on it)', async () => {
+    const message = aMessage();
+    await h.catalog.recordIntake(message, aDelivery(message));
+    const before = await meta(message.id);
+    const outcome = await h.catalog.recordIntake(message, aDelivery(message));
+    expect(outcome).toMatchObject({ deliveryCreated: true, peopleChanged: false });
+    expect(await meta(message.id)).toEqual({ ...before, version: 2 });
+  });
+
+  it('deletes a message with more deliveries than one transaction holds, counting each once under concurrency', async () => {
+    const message = aMessage();
+    const other = aMessage();
+    for (let i = 0; i < 60; i++) await h.catalog.recordIntake(message, aDelivery(message));
+    await h.catalog.recordIntake(other, aDelivery(other));
+    expect(await h.catalog.countDeliveries()).toBe(61);
+    await Promise.all([h.catalog.deleteMessage(message.id), h.catalog.deleteMessage(message.id)]);
+    expect(await h.catalog.getMessage(message.id)).toBeNull();
+    expect(await h.catalog.listDeliveries(message.id)).toEqual([]);
+    expect(await h.catalog.countMessages()).toBe(1);
+    expect(await h.catalog.countDeliveries()).toBe(1);
+    const left = await h.client.send(
+      new QueryCommand({
+        TableName: h.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.message(message.id).PK },
+      }),
+    );
+    expect(left.Items).toEqual([]);
+  });
+
+  it('setRetention does not lose a delivery merged at the same time', async () => {
+    const message = aMessage();
+    await h.catalog.recordIntake(message, aDelivery(message));
+    const deliveries = Array.from({ length: 5 }, (_, i) => aDelivery(message, { envelope: { mailFrom: null, rcptTo: [`r${i}@example.com`] } }));
+    await Promise.all([
+      ...deliveries.map((d) => h.catalog.recordIntake(message, d)),
+      h.catalog.setRetention(message.id, '2041-01-01T00:00:00.000Z'),
+    ]);
+    const stored = await h.catalog.getMessage(message.id);
+    expect(stored?.retainUntil).toBe('2041-01-01T00:00:00.000Z');
+    expect(stored?.envelopeRecipients).toHaveLength(6);
   });
 
   it('reads more than one BatchGetItem (100 keys) in the order asked, duplicates and unknown ids included', async () => {
