@@ -9,6 +9,9 @@ import { z } from 'zod';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
 import { DynamoCatalog } from '../adapters/aws/dynamo-catalog.js';
 import { OpenSearchIndex } from '../adapters/aws/opensearch-index.js';
+import { DynamoGovernance } from '../adapters/aws/dynamo-governance.js';
+import { DynamoAuditLog } from '../adapters/aws/dynamo-audit-log.js';
+import { InProcessScheduler } from '../shared/jobs/in-process-scheduler.js';
 import { parseCoreConfig } from '../shared/config.js';
 import type { CoreConfig } from '../shared/config.js';
 import { buildUseCases } from '../shared/app/use-cases.js';
@@ -33,6 +36,34 @@ const AwsEnvSchema = z.object({
   COFFER_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   COFFER_INTERNAL_DOMAINS: z.string().optional(),
   COFFER_MAX_MESSAGE_BYTES: z.coerce.number().int().positive().optional(),
+  COFFER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Reported by GET /health; serverless.yml sets it from package.json. */
+  COFFER_VERSION: z.string().min(1).default('unknown'),
+
+  // ---- intake (ingest function) ----
+  /** The plain bucket SES writes into; intake copies from it into the locked archive bucket. */
+  COFFER_INBOX_BUCKET: z.string().min(3).optional(),
+  /** The receipt rule's object key prefix: the rest of the key is SES's message id. */
+  COFFER_INBOX_PREFIX: z.string().default('inbound/'),
+  /** The receipt rule's recipient: the envelope recipient when SES's Received header names none. */
+  COFFER_JOURNAL_ADDRESS: z.email().optional(),
+
+  // ---- replay function ----
+  COFFER_INTAKE_QUEUE_URL: z.url().optional(),
+  COFFER_INTAKE_DLQ_URL: z.url().optional(),
+  /** Only for tests against moto. */
+  COFFER_SQS_ENDPOINT: z.url().optional(),
+
+  // ---- api function: the JWT the API Gateway authorizer checked, verified again by the core ----
+  COFFER_JWT_ISSUER: z.url().optional(),
+  /** Comma-separated: accepted `aud` values (or `client_id` of a Cognito access token). */
+  COFFER_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Where the issuer's signing keys are; discovered from the issuer's OIDC metadata when unset. */
+  COFFER_JWT_JWKS_URL: z.url().optional(),
+  /** The claim holding the role: a string or an array of group names (Cognito: cognito:groups). */
+  COFFER_JWT_ROLE_CLAIM: z.string().min(1).default('cognito:groups'),
+  /** The claim naming the user in the audit trail; unset: email, preferred_username, username, sub. */
+  COFFER_JWT_NAME_CLAIM: z.string().min(1).optional(),
 });
 
 export type AwsConfig = z.infer<typeof AwsEnvSchema> & { core: CoreConfig };
@@ -80,7 +111,14 @@ export function openAws(config: AwsConfig, options: AwsOptions) {
   const blobs = new S3BlobStore({ bucket: config.COFFER_ARCHIVE_BUCKET, client: s3, lockMode: config.COFFER_OBJECT_LOCK_MODE });
   const catalog = new DynamoCatalog(dynamo, config.COFFER_TABLE);
   const index = new OpenSearchIndex(search, config.COFFER_OPENSEARCH_INDEX);
+  const governance = new DynamoGovernance(dynamo, config.COFFER_TABLE);
+  const auditLog = new DynamoAuditLog(dynamo, config.COFFER_TABLE);
+  // Jobs run in the invoking function; their state is in DynamoDB, so the scheduled jobs
+  // function resumes any that a frozen or timed-out invocation left queued or running.
+  const scheduler = new InProcessScheduler(logger);
   const core = config.core;
+  const useCases = buildUseCases({ blobs, catalog, index, governance, auditLog, scheduler, clock, ids, logger, config: core });
+  scheduler.attach(useCases.jobs);
   return {
     config: core,
     clock,
@@ -89,8 +127,29 @@ export function openAws(config: AwsConfig, options: AwsOptions) {
     blobs,
     catalog,
     index,
-    ...buildUseCases({ blobs, catalog, index, clock, ids, logger, config: core }),
+    governance,
+    auditLog,
+    scheduler,
+    ...useCases,
+    /** Runs the jobs left queued or running, and waits for them. */
+    async resumeJobs(): Promise<number> {
+      const jobs = await useCases.jobs.unfinished();
+      for (const job of jobs) await scheduler.schedule(job.id);
+      await scheduler.idle();
+      return jobs.length;
+    },
   };
 }
 
 export type AwsArchive = ReturnType<typeof openAws>;
+
+/** Settings only some functions need: each function asks for its own at cold start, failing loudly. */
+type OptionalSetting = { [K in keyof AwsConfig]-?: undefined extends AwsConfig[K] ? K : never }[keyof AwsConfig];
+
+export function requireSetting<K extends OptionalSetting>(config: AwsConfig, name: K): NonNullable<AwsConfig[K]> {
+  const value = config[name];
+  if (value === undefined || value === null) {
+    throw new CofferError('CONFIG.INVALID', `invalid AWS configuration: ${String(name)} is required by this function`);
+  }
+  return value as NonNullable<AwsConfig[K]>;
+}

@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import { FsBlobStore } from '../adapters/embedded/fs-blob-store.js';
 import { SqliteCatalog } from '../adapters/embedded/sqlite-catalog.js';
 import { SqliteFtsIndex } from '../adapters/embedded/sqlite-fts-index.js';
+import { SqliteGovernance } from '../adapters/embedded/sqlite-governance.js';
+import { SqliteAuditLog } from '../adapters/embedded/sqlite-audit-log.js';
+import { InProcessScheduler } from '../shared/jobs/in-process-scheduler.js';
 import { createPinoLogger } from '../adapters/embedded/pino-logger.js';
 import type { Clock } from '../shared/ports/clock.js';
 import type { IdGenerator } from '../shared/ports/id-generator.js';
@@ -37,6 +40,12 @@ export function openEmbedded(options: EmbeddedOptions) {
   const blobs = new FsBlobStore(path.join(dataDir, 'store'), clock);
   const catalog = SqliteCatalog.open(path.join(dataDir, 'catalog.db'));
   const index = SqliteFtsIndex.open(path.join(dataDir, 'index.db'));
+  // Not derived from the store, so `coffer rebuild` keeps them: holds, policies, jobs; the audit log.
+  const governance = SqliteGovernance.open(path.join(dataDir, 'governance.db'));
+  const auditLog = SqliteAuditLog.open(path.join(dataDir, 'audit.db'));
+  const scheduler = new InProcessScheduler(logger);
+  const useCases = buildUseCases({ blobs, catalog, index, governance, auditLog, scheduler, clock, ids, logger, config: core });
+  scheduler.attach(useCases.jobs);
   return {
     dataDir,
     config: core,
@@ -45,10 +54,21 @@ export function openEmbedded(options: EmbeddedOptions) {
     blobs,
     catalog,
     index,
-    ...buildUseCases({ blobs, catalog, index, clock, ids, logger, config: core }),
+    governance,
+    auditLog,
+    scheduler,
+    ...useCases,
+    /** Schedules the jobs a stop or crash interrupted; they continue from their saved cursor. */
+    async resumeJobs(): Promise<number> {
+      const jobs = await useCases.jobs.unfinished();
+      for (const job of jobs) await scheduler.schedule(job.id);
+      return jobs.length;
+    },
     close(): void {
       catalog.close();
       index.close();
+      governance.close();
+      auditLog.close();
     },
   };
 }

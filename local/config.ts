@@ -38,6 +38,7 @@ export function loadLocalConfig(flags: LocalFlags, env: NodeJS.ProcessEnv = proc
   }
   const core = parseCoreConfig({
     ...(env.COFFER_RETENTION_DAYS ? { retentionDays: Number(env.COFFER_RETENTION_DAYS) } : {}),
+    ...(env.COFFER_DUAL_CONTROL ? { dualControl: env.COFFER_DUAL_CONTROL === 'true' } : {}),
     ...(env.COFFER_MAX_MESSAGE_BYTES ? { maxMessageBytes: Number(env.COFFER_MAX_MESSAGE_BYTES) } : {}),
     ...(env.COFFER_INTERNAL_DOMAINS ? { internalDomains: env.COFFER_INTERNAL_DOMAINS.split(',').map((d) => d.trim()).filter(Boolean) } : {}),
   });

@@ -9,6 +9,8 @@ export const CoreConfigSchema = z
   .object({
     /** The default retention policy: 7 years unless configured. */
     retentionDays: positiveInt.default(7 * 365 + 2),
+    /** Dual control: releasing a legal hold needs a second officer's approval. */
+    dualControl: z.boolean().default(false),
     /** Largest message accepted, in bytes (SMTP answers 552 above it). */
     maxMessageBytes: positiveInt.default(150 * 1024 * 1024),
     /** The organisation's domains: internal senders are custodians of what they send. */

@@ -4,6 +4,7 @@ import type { Clock } from '../ports/clock.js';
 import type { IdGenerator } from '../ports/id-generator.js';
 import type { Logger } from '../ports/logger.js';
 import type { SearchIndex } from '../ports/search-index.js';
+import type { IntakeGovernor } from '../holds/govern-intake.js';
 import type { CoreConfig } from '../config.js';
 import type { Delivery, DeliverySource, DeliveryVerdicts, Envelope, JournalDelivery, MessageRecord, ParseStatus } from '../domain/records.js';
 import { unwrapJournalReport } from '../journal/journal-report.js';
@@ -48,6 +49,8 @@ export interface IntakeDeps {
   ids: IdGenerator;
   logger: Logger;
   config: CoreConfig;
+  /** Live holds and retention policies, applied to each new message; absent in read-only tools. */
+  governor?: IntakeGovernor;
 }
 
 /**
@@ -106,9 +109,20 @@ export class IngestMessage {
 
     // Index before the catalog: a crash in between leaves a message the catalog does not know,
     // so the retry parses and indexes it again instead of skipping it as known.
-    const docs = ready.flatMap((s) => (s.fresh ? [buildIndexDocument(mergeDelivery(s.fresh.record, s.delivery).record, s.fresh.text)] : []));
+    const docOf = new Map(ready.flatMap((s) => (s.fresh ? [[s, buildIndexDocument(mergeDelivery(s.fresh.record, s.delivery).record, s.fresh.text)] as const] : [])));
+    const docs = [...docOf.values()];
     if (docs.length > 0) await index.index(docs);
-    const outcomes = await catalog.recordIntakes(ready.map((s) => ({ message: s.fresh?.record ?? s.known ?? never(), delivery: s.delivery })));
+    // Holds and retention policies before the catalog: if this fails, the retry finds the message
+    // unknown and governs it again (a message never sits in the catalog unheld by a live hold).
+    const extended = this.deps.governor
+      ? await this.deps.governor.govern(ready.map((s) => ({ id: s.id, doc: docOf.get(s) ?? null, record: s.fresh?.record ?? s.known ?? never(), delivery: s.delivery })))
+      : new Map<string, Date>();
+    const recordOf = (s: Staged): MessageRecord => {
+      const record = s.fresh?.record ?? s.known ?? never();
+      const until = s.fresh ? extended.get(s.id) : undefined;
+      return until ? { ...record, retainUntil: until.toISOString() } : record;
+    };
+    const outcomes = await catalog.recordIntakes(ready.map((s) => ({ message: recordOf(s), delivery: s.delivery })));
 
     const results = new Map<Staged, IntakeResult>();
     for (const [i, s] of ready.entries()) {

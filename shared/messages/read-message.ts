@@ -1,5 +1,6 @@
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Catalog } from '../ports/catalog.js';
+import type { Governance } from '../ports/governance.js';
 import type { Delivery, MessageRecord } from '../domain/records.js';
 import { NotFoundError } from '../errors.js';
 import { messageKey } from '../intake/keys.js';
@@ -8,12 +9,13 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 /** Reading archived messages: the record, its deliveries, and the exact original bytes. */
 export class ReadMessage {
-  constructor(private readonly deps: { catalog: Catalog; blobs: BlobStore }) {}
+  constructor(private readonly deps: { catalog: Catalog; blobs: BlobStore; governance: Governance }) {}
 
   async record(id: string): Promise<MessageRecord> {
     const record = SHA256.test(id) ? await this.deps.catalog.getMessage(id) : null;
     if (!record) throw new NotFoundError('MESSAGE.NOT_FOUND', `message ${id}`);
-    return record;
+    // Membership lives with the holds (it survives a rebuild); the record shows the live ones.
+    return { ...record, holdIds: await this.deps.governance.holdsOf(id) };
   }
 
   async deliveries(id: string): Promise<Delivery[]> {

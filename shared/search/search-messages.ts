@@ -2,6 +2,7 @@ import type { Catalog } from '../ports/catalog.js';
 import type { SearchIndex, SearchSort } from '../ports/search-index.js';
 import type { MessageRecord } from '../domain/records.js';
 import { parseQuery } from '../query/parser.js';
+import type { QueryNode } from '../query/ast.js';
 
 export const MAX_SEARCH_LIMIT = 500;
 
@@ -37,7 +38,11 @@ export class SearchMessages {
   constructor(private readonly deps: { index: SearchIndex; catalog: Catalog }) {}
 
   async execute(input: SearchInput): Promise<SearchOutput> {
-    const query = parseQuery(input.query);
+    return this.executeQuery(parseQuery(input.query), input);
+  }
+
+  /** The same on an already-built query (a hold's scope, a policy's query). */
+  async executeQuery(query: QueryNode, input: Omit<SearchInput, 'query'>): Promise<SearchOutput> {
     const limit = Math.min(Math.max(input.limit ?? 50, 1), MAX_SEARCH_LIMIT);
     const result = await this.deps.index.search({
       query,
