@@ -36,6 +36,7 @@ interface Rig extends UseCases {
   scheduler: InProcessScheduler;
   clock: ManualClock;
   config: CoreConfig;
+  resumeJobs(): Promise<number>;
   destroy(): Promise<void>;
 }
 
@@ -228,6 +229,18 @@ function governanceSuite(name: string, makeRig: () => Promise<Rig>): void {
       expect(decided.job?.kind).toBe('hold.release');
       await rig.scheduler.idle();
       expect((await rig.holds.get(officer, ids.aliceHold ?? '')).status).toBe('released');
+    });
+
+    it('resumes a hold job that a stopped process left queued', async () => {
+      const stopped = buildUseCases({ ...rig, scheduler: { schedule: async () => undefined }, logger: silentLogger, ids: { next: () => Math.random().toString(36).slice(2) } });
+      const kase = await rig.cases.create(officer, { name: 'Budgets' });
+      const { hold, job } = await stopped.holds.place(officer, { caseId: kase.id, name: 'Budget mail', scope: { query: 'subject:budget' } });
+      expect((await rig.governance.getJob(job.id))?.status).toBe('queued');
+      expect(await rig.resumeJobs()).toBeGreaterThanOrEqual(1);
+      await rig.scheduler.idle();
+      expect(await rig.governance.getJob(job.id)).toMatchObject({ status: 'done', done: 1 });
+      expect(await rig.holds.get(officer, hold.id)).toMatchObject({ status: 'active', members: 1 });
+      expect(await legallyHeld(rig, ids.budget ?? '')).toBe(true);
     });
 
     it('checks roles in the use cases themselves', async () => {
