@@ -294,6 +294,11 @@ export class DynamoGovernance implements Governance {
     return this.update('approval', approval);
   }
 
+  async listApprovals(filter: { status?: ApprovalRecord['status'] }): Promise<ApprovalRecord[]> {
+    const all = (await this.queryAll(KEY.approval(''))).map((item) => parse<ApprovalRecord>(item));
+    return filter.status === undefined ? all : all.filter((a) => a.status === filter.status);
+  }
+
   // --- disposals ---------------------------------------------------------------------------------
 
   /**

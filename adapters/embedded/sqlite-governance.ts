@@ -246,6 +246,11 @@ export class SqliteGovernance implements Governance {
     return this.update('approval', approval);
   }
 
+  async listApprovals(filter: { status?: ApprovalRecord['status'] }): Promise<ApprovalRecord[]> {
+    const all = this.stmt.all.all('approval').map((r) => JSON.parse(r.record) as ApprovalRecord);
+    return filter.status === undefined ? all : all.filter((a) => a.status === filter.status);
+  }
+
   async claimDisposal(record: DisposalRecord, guard: { holdsVersion: number }): Promise<boolean> {
     return this.db.transaction(() => {
       if ((this.stmt.holdsVersion.get()?.value ?? 0) !== guard.holdsVersion) return false;

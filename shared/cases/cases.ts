@@ -33,13 +33,16 @@ export class Cases {
   async list(actor: Actor, options: { cursor?: string; limit?: number }): Promise<Page<CaseRecord>> {
     allow(actor, CASE_ROLES);
     const limit = Math.min(Math.max(options.limit ?? 100, 1), MAX_PAGE);
-    return this.deps.governance.listCases({ limit, ...(options.cursor ? { cursor: options.cursor } : {}) });
+    const page = await this.deps.governance.listCases({ limit, ...(options.cursor ? { cursor: options.cursor } : {}) });
+    await this.deps.audit.record({ actor: actor.name, role: actor.role, action: 'case.list', count: page.items.length });
+    return page;
   }
 
   async get(actor: Actor, id: string): Promise<CaseRecord & { holds: HoldRecord[] }> {
     allow(actor, CASE_ROLES);
     const found = await this.deps.governance.getCase(id);
     if (!found) throw new CofferError('CASE.NOT_FOUND', `case ${id} not found`);
+    await this.deps.audit.record({ actor: actor.name, role: actor.role, action: 'case.read', target: id });
     return { ...found, holds: await this.deps.governance.listHolds({ caseId: id }) };
   }
 }

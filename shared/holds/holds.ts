@@ -86,12 +86,14 @@ export class Holds {
   async get(actor: Actor, id: string): Promise<HoldView> {
     allow(actor, READ_ROLES);
     const hold = await this.find(id);
+    await this.audit(actor, 'hold.read', id);
     return { ...hold, members: await this.deps.governance.countHoldMembers(id) };
   }
 
   async list(actor: Actor, filter: { caseId?: string }): Promise<HoldView[]> {
     allow(actor, READ_ROLES);
     const holds = await this.deps.governance.listHolds(filter);
+    await this.audit(actor, 'hold.list', filter.caseId, undefined, holds.length);
     return Promise.all(holds.map(async (h) => ({ ...h, members: await this.deps.governance.countHoldMembers(h.id) })));
   }
 
@@ -112,6 +114,8 @@ export class Holds {
     const hold = await this.find(id);
     if (hold.status === 'releasing' || hold.status === 'released') throw new CofferError('HOLD.STATE', `hold ${id} is already ${hold.status}`);
     if (this.deps.dualControl) {
+      const waiting = (await this.deps.governance.listApprovals({ status: 'pending' })).find((a) => a.target === id);
+      if (waiting) throw new CofferError('APPROVAL.STATE', `a release of hold ${id} already waits for approval ${waiting.id}`);
       const approval: ApprovalRecord = {
         id: `approval-${this.deps.ids.next()}`,
         action: 'hold.release',
@@ -128,7 +132,7 @@ export class Holds {
       await this.audit(actor, 'hold.release.request', id, undefined, undefined, { reason: text, approval: approval.id });
       return { approval };
     }
-    return { job: await this.startRelease(actor, hold, text, null) };
+    return { job: await this.startRelease(actor, hold, text, { requestedBy: actor.name, approvedBy: null }) };
   }
 
   /** The second officer's decision on a dual-control release; the requester cannot approve it. */
@@ -139,31 +143,48 @@ export class Holds {
     if (!approval) throw new CofferError('APPROVAL.NOT_FOUND', `approval ${approvalId} not found`);
     if (approval.status !== 'pending') throw new CofferError('APPROVAL.STATE', `approval ${approvalId} is already ${approval.status}`);
     if (approval.requestedBy === actor.name) throw new CofferError('APPROVAL.SELF', 'dual control: a second officer must decide');
+    const hold = await this.find(approval.target);
+    if (approve && (hold.status === 'releasing' || hold.status === 'released')) {
+      throw new CofferError('HOLD.STATE', `hold ${hold.id} is already ${hold.status}`);
+    }
+    // Optimistic: of two officers deciding at once, one gets GOVERNANCE.CONFLICT and nothing else happens.
     const decided = await governance.updateApproval({
       ...approval,
       status: approve ? 'approved' : 'rejected',
       decidedBy: actor.name,
       decidedAt: clock.now().toISOString(),
     });
-    await this.audit(actor, approve ? 'hold.release.approve' : 'hold.release.reject', approval.target, undefined, undefined, { approval: approvalId });
-    if (!approve) return { approval: decided };
-    const hold = await this.find(approval.target);
-    if (hold.status === 'releasing' || hold.status === 'released') throw new CofferError('HOLD.STATE', `hold ${hold.id} is already ${hold.status}`);
-    const job = await this.startRelease({ name: approval.requestedBy, role: 'system' }, hold, approval.reason, actor.name);
+    if (!approve) {
+      await this.audit(actor, 'hold.release.reject', approval.target, undefined, undefined, { approval: approvalId });
+      return { approval: decided };
+    }
+    const job = await this.startRelease(actor, hold, approval.reason, { requestedBy: approval.requestedBy, approvedBy: actor.name });
     return { approval: decided, job };
   }
 
-  private async startRelease(actor: Actor, hold: HoldRecord, reason: string, approvedBy: string | null): Promise<JobRecord> {
+  /** Releases waiting for a second officer (dual control), oldest first. */
+  async pendingApprovals(actor: Actor): Promise<ApprovalRecord[]> {
+    allow(actor, READ_ROLES);
+    const pending = await this.deps.governance.listApprovals({ status: 'pending' });
+    await this.audit(actor, 'approval.list', undefined, undefined, pending.length);
+    return pending.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+  }
+
+  private async startRelease(actor: Actor, hold: HoldRecord, reason: string, by: { requestedBy: string; approvedBy: string | null }): Promise<JobRecord> {
     const { governance, clock, ids } = this.deps;
     const now = clock.now().toISOString();
     const job = newJob({ id: `job-${ids.next()}`, kind: 'hold.release', target: hold.id, actor: actor.name, createdAt: now });
-    await governance.createJob(job);
     await governance.updateHold({
       ...hold,
       status: 'releasing',
-      release: { reason, requestedBy: actor.name, requestedAt: now, approvedBy, jobId: job.id },
+      release: { reason, requestedBy: by.requestedBy, requestedAt: now, approvedBy: by.approvedBy, jobId: job.id },
     });
-    await this.audit(actor, 'hold.release', hold.id, undefined, undefined, { reason, ...(approvedBy ? { approvedBy } : {}) });
+    await governance.createJob(job);
+    await this.audit(actor, 'hold.release', hold.id, undefined, undefined, {
+      reason,
+      requestedBy: by.requestedBy,
+      ...(by.approvedBy ? { approvedBy: by.approvedBy } : {}),
+    });
     await this.deps.scheduler.schedule(job.id);
     return job;
   }
@@ -217,7 +238,7 @@ export class Holds {
     actor: Actor,
     action: string,
     target: string | undefined,
-    scope: HoldScope | undefined,
+    scope?: HoldScope,
     count?: number,
     details?: Record<string, string>,
   ): Promise<void> {

@@ -21,7 +21,7 @@ export class InProcessScheduler implements JobScheduler {
       try {
         await runner.run(jobId);
       } catch (err) {
-        this.logger.error('job could not run', { jobId, error: err instanceof Error ? err.message : String(err) });
+        this.logger.error('job could not run', err, { jobId });
       }
     });
   }

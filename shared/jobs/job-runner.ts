@@ -40,7 +40,7 @@ export class JobRunner {
       try {
         progress = await step(job);
       } catch (err) {
-        logger.error('job failed', { jobId: job.id, kind: job.kind, error: err instanceof Error ? err.message : String(err) });
+        logger.error('job failed', err, { jobId: job.id, kind: job.kind });
         const message = err instanceof CofferError ? err.message : 'internal error; see the server log';
         return governance.updateJob({ ...job, status: 'failed', error: message, finishedAt: clock.now().toISOString() });
       }

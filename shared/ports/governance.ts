@@ -60,6 +60,8 @@ export interface Governance {
   createApproval(approval: ApprovalRecord): Promise<void>;
   getApproval(id: string): Promise<ApprovalRecord | null>;
   updateApproval(approval: ApprovalRecord): Promise<ApprovalRecord>;
+  /** Approvals in the given status (all when absent); there are few: one per requested release. */
+  listApprovals(filter: { status?: ApprovalRecord['status'] }): Promise<ApprovalRecord[]>;
 
   /**
    * Records the decision to dispose of a message, atomically with two checks: the hold-set

@@ -52,7 +52,9 @@ export class RetentionPolicies {
   async list(actor: Actor): Promise<RetentionPolicy[]> {
     allow(actor, []);
     await this.ensureDefault();
-    return this.deps.governance.listPolicies();
+    const policies = await this.deps.governance.listPolicies();
+    await this.deps.audit.record({ actor: actor.name, role: actor.role, action: 'retention.list', count: policies.length });
+    return policies;
   }
 
   async create(actor: Actor, input: { name: string; query: string; days: number }): Promise<{ policy: RetentionPolicy; job: JobRecord }> {

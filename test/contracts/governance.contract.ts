@@ -177,6 +177,9 @@ export function governanceContract(name: string, makeHarness: () => Promise<Gove
       await g.updateApproval({ ...approval, status: 'approved', decidedBy: 'bob', decidedAt: at });
       expect(await conflict(g.updateApproval({ ...approval, status: 'rejected' }))).toBe('GOVERNANCE.CONFLICT');
       expect((await g.getApproval('ap1'))?.decidedBy).toBe('bob');
+      await g.createApproval({ ...approval, id: 'ap2' });
+      expect((await g.listApprovals({ status: 'pending' })).map((a) => a.id)).toEqual(['ap2']);
+      expect((await g.listApprovals({})).map((a) => a.id).sort()).toEqual(['ap1', 'ap2']);
     });
 
     it('claims a disposal only under the hold-set version read, and never for a held message', async () => {

@@ -224,11 +224,17 @@ function governanceSuite(name: string, makeRig: () => Promise<Rig>): void {
       const answer = await dual.holds.release(officer, ids.aliceHold ?? '', 'Alice left the company');
       if (!('approval' in answer)) throw new Error('expected an approval under dual control');
       await expect(dual.holds.decide(officer, answer.approval.id, true)).rejects.toMatchObject({ code: 'APPROVAL.SELF' });
+      await expect(dual.holds.release(officer, ids.aliceHold ?? '', 'again')).rejects.toMatchObject({ code: 'APPROVAL.STATE' });
+      expect((await dual.holds.pendingApprovals(secondOfficer)).map((a) => a.id)).toEqual([answer.approval.id]);
       expect((await rig.holds.get(officer, ids.aliceHold ?? '')).status).toBe('active');
       const decided = await dual.holds.decide(secondOfficer, answer.approval.id, true);
       expect(decided.job?.kind).toBe('hold.release');
       await rig.scheduler.idle();
-      expect((await rig.holds.get(officer, ids.aliceHold ?? '')).status).toBe('released');
+      expect(await rig.holds.get(officer, ids.aliceHold ?? '')).toMatchObject({
+        status: 'released',
+        release: { reason: 'Alice left the company', requestedBy: officer.name, approvedBy: secondOfficer.name },
+      });
+      expect(await dual.holds.pendingApprovals(secondOfficer)).toEqual([]);
     });
 
     it('resumes a hold job that a stopped process left queued', async () => {
