@@ -2,7 +2,6 @@ import { Command, Option } from 'commander';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { loadLocalConfig } from './config.js';
-import type { LocalFlags } from './config.js';
 import { openEmbedded } from './compose.js';
 import type { Embedded } from './compose.js';
 import { startServer } from './serve.js';
@@ -13,10 +12,8 @@ import { CofferError, QuerySyntaxError } from '../shared/errors.js';
 import { ROLES } from '../shared/auth/authenticate.js';
 import type { Role } from '../shared/domain/records.js';
 import { VERSION } from './version.js';
-
-interface CommonOptions extends LocalFlags {
-  json?: boolean;
-}
+import { cliActor, readsOf, registerGovernanceCommands } from './cli-governance.js';
+import type { CommonOptions } from './cli-governance.js';
 
 const program = new Command('coffer')
   .description('Coffer: a write-once mail archive with compliance search')
@@ -108,8 +105,8 @@ command('search', 'search with the query language (see QUERY.md)')
   .addOption(new Option('--sort <order>', 'order by sent date').choices(['sent:desc', 'sent:asc']))
   .action(async (query: string, options: CommonOptions & { limit: string; cursor?: string; sort?: 'sent:desc' | 'sent:asc' }) => {
     const result = await withArchive(options, (archive) =>
-      archive.search
-        .execute({
+      readsOf(archive)
+        .search(cliActor(), {
           query,
           limit: Number(options.limit),
           ...(options.cursor ? { cursor: options.cursor } : {}),
@@ -131,17 +128,19 @@ command('get', 'show a message record, or its exact bytes with --raw')
   .option('--evidence <deliveryId>', "write a delivery's evidence to stdout: its journal report, or its envelope record")
   .action(async (id: string, options: CommonOptions & { raw?: boolean; evidence?: string }) => {
     await withArchive(options, async (archive) => {
+      const reads = readsOf(archive);
+      const actor = cliActor();
       if (options.evidence) {
-        await pipeline(Readable.from((await archive.read.evidence(id, options.evidence)).body), process.stdout);
+        await pipeline(Readable.from((await reads.evidence(actor, id, options.evidence)).body), process.stdout);
         return;
       }
       if (options.raw) {
-        const raw = await archive.read.raw(id);
+        const raw = await reads.raw(actor, id);
         await pipeline(Readable.from(raw.body), process.stdout);
         return;
       }
-      const record = await archive.read.record(id);
-      const deliveries = await archive.read.deliveries(id);
+      const record = await reads.record(actor, id);
+      const deliveries = await reads.deliveries(actor, id);
       if (options.json) json({ ...record, deliveries });
       else printRecord(record, deliveries, out);
     });
@@ -186,6 +185,8 @@ command('remove', 'remove a user; its token stops working', user)
     else out(removed ? `Removed ${name}.` : `No user ${name}.`);
     if (!removed) process.exitCode = 1;
   });
+
+registerGovernanceCommands({ program, command, withArchive, out, json });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CofferError) {

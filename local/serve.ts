@@ -15,21 +15,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** `coffer serve`: the HTTP API and the SMTP intake in one process, on loopback by default. */
+/** How often the audit log is sealed into the write-once store while the server runs. */
+export const SEAL_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * `coffer serve`: the HTTP API and the SMTP intake in one process, on loopback by default. Jobs a
+ * stop or crash interrupted continue from their saved cursor; the audit log is sealed hourly and
+ * once more at shutdown.
+ */
 export async function startServer(
   archive: Embedded,
-  options: { host: string; httpPort: number; smtpPort: number },
+  options: { host: string; httpPort: number; smtpPort: number; sealEveryMs?: number },
 ): Promise<RunningServer> {
   const adminToken = await ensureAdmin(archive);
-  const app = createApp({
-    auth: archive.tokens,
-    search: archive.search,
-    read: archive.read,
-    ingest: archive.ingest,
-    logger: archive.logger,
-    maxMessageBytes: archive.config.maxMessageBytes,
-    version: VERSION,
-  });
+  const resumed = await archive.resumeJobs();
+  if (resumed > 0) archive.logger.info('resuming interrupted jobs', { jobs: resumed });
+  const app = createApp({ ...archive, auth: archive.tokens, logger: archive.logger, maxMessageBytes: archive.config.maxMessageBytes, version: VERSION });
   const http = createAdaptorServer({ fetch: app.fetch }) as Server;
   await listen(http, options.httpPort, options.host);
   const smtp = createSmtpIntake({
@@ -45,13 +46,22 @@ export async function startServer(
   const httpPort = (http.address() as AddressInfo).port;
   const smtpPort = (smtp.server.address() as AddressInfo).port;
   archive.logger.info('coffer listening', { http: `http://${options.host}:${httpPort}`, smtp: `${options.host}:${smtpPort}` });
+  const seal = () =>
+    archive.audit.seal().catch((err: unknown) => {
+      // A broken log is never sealed; verify says where it broke. Serving goes on.
+      archive.logger.error('audit log not sealed', err);
+    });
+  const sealing = setInterval(() => void seal(), options.sealEveryMs ?? SEAL_EVERY_MS);
+  sealing.unref();
   return {
     httpPort,
     smtpPort,
     adminToken,
     async close() {
+      clearInterval(sealing);
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      await seal();
     },
   };
 }

@@ -1,51 +1,52 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
-import type { Context } from 'hono';
 import type { Logger } from '../ports/logger.js';
-import type { Role } from '../domain/records.js';
 import type { IngestMessage } from '../intake/ingest-message.js';
 import type { ReadMessage } from '../messages/read-message.js';
 import type { SearchMessages } from '../search/search-messages.js';
-import type { Authenticator, Principal } from '../auth/authenticate.js';
-import { requireRole } from '../auth/authenticate.js';
-import { CofferError, TooLargeError } from '../errors.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { AuditedReadsDeps } from '../app/audited-reads.js';
+import { AuditedReads } from '../app/audited-reads.js';
+import { CofferError } from '../errors.js';
 import { toErrorResponse } from './error-response.js';
 import {
   DeliverySchema,
-  ErrorSchema,
   IntakeResultSchema,
   MessageIdParam,
   MessageRecordSchema,
   SearchRequestSchema,
   SearchResponseSchema,
 } from './schemas.js';
+import type { Env } from './route-kit.js';
+import { JSON_BODY_LIMIT, bearer, compact, errors, notFound, tooLarge, tooLargeResponse } from './route-kit.js';
+import type { GovernanceRouteDeps } from './governance-routes.js';
+import { registerGovernanceRoutes } from './governance-routes.js';
+import type { ComplianceRouteDeps } from './compliance-routes.js';
+import { registerComplianceRoutes } from './compliance-routes.js';
 
-export interface AppDeps {
+/**
+ * What the router needs: the use cases as the composition root builds them (callers spread them:
+ * `createApp({ ...archive, auth, logger, maxMessageBytes, version })`), and the authenticator.
+ */
+export interface AppDeps extends GovernanceRouteDeps, ComplianceRouteDeps {
   auth: Authenticator;
   search: SearchMessages;
   read: ReadMessage;
   ingest: IngestMessage;
+  audit: AuditedReadsDeps['audit'];
+  /** Job progress (GET /v1/jobs/{id}). */
+  governance: AuditedReadsDeps['governance'];
   logger: Logger;
   maxMessageBytes: number;
   version: string;
 }
 
-type Env = { Variables: { principal: Principal } };
-
-const JSON_BODY_LIMIT = 64 * 1024;
-const errors = {
-  400: { description: 'Bad input', content: { 'application/json': { schema: ErrorSchema } } },
-  401: { description: 'No or invalid token', content: { 'application/json': { schema: ErrorSchema } } },
-  403: { description: 'Role not allowed', content: { 'application/json': { schema: ErrorSchema } } },
-} as const;
-const notFound = { 404: { description: 'No such message', content: { 'application/json': { schema: ErrorSchema } } } } as const;
-const bearer = [{ bearer: [] }];
-
 /**
  * The HTTP API as a web-standard app (Request → Response): the embedded server and the Lambda
- * handler run this same router. Routes translate and delegate; use cases do the work.
+ * handler run this same router. Routes translate and delegate; use cases check the role of the
+ * principal (the Actor) and write the audit trail.
  */
 export function createApp(deps: AppDeps): OpenAPIHono<Env> {
+  const reads = new AuditedReads(deps);
   const app = new OpenAPIHono<Env>({
     defaultHook: (result) => {
       if (!result.success) {
@@ -68,14 +69,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     c.set('principal', await deps.auth.authenticate(c.req.header('authorization')));
     return next();
   });
-  const tooLarge = (limit: number) =>
-    bodyLimit({
-      maxSize: limit,
-      onError: () => {
-        throw new TooLargeError('REQUEST.TOO_LARGE', limit);
-      },
-    });
-  const allow = (c: Context<Env>, roles: readonly Role[]) => requireRole(c.get('principal'), roles);
 
   app.use('/v1/search', tooLarge(JSON_BODY_LIMIT));
   app.openapi(
@@ -85,19 +78,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       summary: 'Search the archive with the query language',
       security: bearer,
       request: { body: { content: { 'application/json': { schema: SearchRequestSchema } }, required: true } },
-      responses: { 200: { description: 'Matches', content: { 'application/json': { schema: SearchResponseSchema } } }, ...errors },
+      responses: { 200: { description: 'Matches', content: { 'application/json': { schema: SearchResponseSchema } } }, ...errors, ...tooLargeResponse },
     }),
-    async (c) => {
-      allow(c, ['officer', 'auditor']);
-      const body = c.req.valid('json');
-      const result = await deps.search.execute({
-        query: body.query,
-        ...(body.limit !== undefined ? { limit: body.limit } : {}),
-        ...(body.cursor !== undefined ? { cursor: body.cursor } : {}),
-        ...(body.sort !== undefined ? { sort: body.sort } : {}),
-      });
-      return c.json(result, 200);
-    },
+    async (c) => c.json(await reads.search(c.get('principal'), compact(c.req.valid('json'))), 200),
   );
 
   app.openapi(
@@ -109,10 +92,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       request: { params: MessageIdParam },
       responses: { 200: { description: 'The record', content: { 'application/json': { schema: MessageRecordSchema } } }, ...errors, ...notFound },
     }),
-    async (c) => {
-      allow(c, ['officer', 'auditor']);
-      return c.json(await deps.read.record(c.req.valid('param').id), 200);
-    },
+    async (c) => c.json(await reads.record(c.get('principal'), c.req.valid('param').id), 200),
   );
 
   app.openapi(
@@ -128,10 +108,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
         ...notFound,
       },
     }),
-    async (c) => {
-      allow(c, ['officer', 'auditor']);
-      return c.json({ deliveries: await deps.read.deliveries(c.req.valid('param').id) }, 200);
-    },
+    async (c) => c.json({ deliveries: await reads.deliveries(c.get('principal'), c.req.valid('param').id) }, 200),
   );
 
   app.openapi(
@@ -144,9 +121,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       responses: { 200: { description: 'message/rfc822', content: { 'message/rfc822': { schema: z.string() } } }, ...errors, ...notFound },
     }),
     async (c) => {
-      allow(c, ['officer']);
       const { id } = c.req.valid('param');
-      const raw = await deps.read.raw(id);
+      const raw = await reads.raw(c.get('principal'), id);
       return new Response(toWebStream(raw.body), {
         status: 200,
         headers: {
@@ -173,9 +149,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       },
     }),
     async (c) => {
-      allow(c, ['officer', 'auditor']);
       const { id, deliveryId } = c.req.valid('param');
-      const evidence = await deps.read.evidence(id, deliveryId);
+      const evidence = await reads.evidence(c.get('principal'), id, deliveryId);
       return new Response(toWebStream(evidence.body), {
         status: 200,
         headers: { 'content-type': evidence.contentType, 'x-content-sha256': evidence.sha256 },
@@ -194,28 +169,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       responses: {
         201: { description: 'Archived', content: { 'application/json': { schema: IntakeResultSchema } } },
         ...errors,
-        413: { description: 'Larger than the configured limit', content: { 'application/json': { schema: ErrorSchema } } },
+        ...tooLargeResponse,
       },
     }),
-    async (c) => {
-      allow(c, []);
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      if (bytes.length === 0) throw new CofferError('REQUEST.INVALID', 'the body must be the raw message');
-      const result = await deps.ingest.execute({
-        source: { open: () => single(bytes) },
-        from: 'api',
-        envelope: { mailFrom: null, rcptTo: [] },
-        origin: `api:${c.get('principal').name}`,
-      });
-      return c.json(result, 201);
-    },
+    async (c) => c.json(await reads.upload(c.get('principal'), async () => new Uint8Array(await c.req.arrayBuffer())), 201),
   );
 
+  registerGovernanceRoutes(app, { ...deps, reads });
+  registerComplianceRoutes(app, { ...deps, reads });
   return app;
-}
-
-async function* single(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes;
 }
 
 function toWebStream(body: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
