@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CreateBucketCommand, GetObjectRetentionCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, GetObjectRetentionCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,8 @@ describe('the Lambda handlers on AWS-shaped events, against moto and OpenSearch'
   let ingest: Handler;
   let api: Handler;
   let fixity: Handler;
+  let disposition: Handler;
+  let jobs: Handler;
 
   const sqsTemplate = fixture<{ Records: Record<string, unknown>[] }>('sqs-s3-batch.json').Records[0] ?? {};
   const s3Template = fixture<{ Records: { s3: { bucket: Record<string, unknown>; object: Record<string, unknown> } }[] }>('s3-put-event.json');
@@ -147,6 +149,8 @@ describe('the Lambda handlers on AWS-shaped events, against moto and OpenSearch'
     ({ handler: ingest } = await import('../../functions/ingest.js'));
     ({ handler: api } = await import('../../functions/api.js'));
     ({ handler: fixity } = await import('../../functions/fixity.js'));
+    ({ handler: disposition } = await import('../../functions/disposition.js'));
+    ({ handler: jobs } = await import('../../functions/jobs.js'));
 
     original.bytes = await composeMail({ from: 'dana@corp.example', to: 'board@corp.example', subject: 'Quarterly restatement', text: 'The numbers change.' });
     original.id = sha256(original.bytes);
@@ -276,5 +280,21 @@ describe('the Lambda handlers on AWS-shaped events, against moto and OpenSearch'
     expect(report.problems).toEqual([]);
     expect(report.checked).toBeGreaterThanOrEqual(2);
     expect(report.ok).toBe(report.checked);
+  });
+
+  it('runs the scheduled disposition sweep, which keeps mail still under retention', async () => {
+    const report = (await disposition(fixture('eventbridge-scheduled-event.json'))) as { scanned: number; eligible: number; disposed: number; deferred: string | null };
+    expect(report.scanned).toBeGreaterThanOrEqual(2);
+    expect(report).toMatchObject({ eligible: 0, disposed: 0, deferred: null });
+  });
+
+  it('runs the scheduled jobs function: nothing to resume, and the audit entries so far sealed into the archive bucket', async () => {
+    const first = (await jobs(fixture('eventbridge-scheduled-event.json'))) as { resumed: number; sealed: number };
+    expect(first.resumed).toBe(0);
+    // The api calls and the sweep above wrote audit entries; the seal holds every one of them.
+    expect(first.sealed).toBeGreaterThanOrEqual(3);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: archiveBucket, Prefix: 'audit/seals/' }));
+    expect(listed.KeyCount).toBeGreaterThanOrEqual(1);
+    expect(((await jobs(fixture('eventbridge-scheduled-event.json'))) as { sealed: number }).sealed).toBe(0);
   });
 });
