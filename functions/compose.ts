@@ -133,10 +133,9 @@ export function openAws(config: AwsConfig, options: AwsOptions) {
     ...useCases,
     /** Runs the jobs left queued or running, and waits for them. */
     async resumeJobs(): Promise<number> {
-      const jobs = await useCases.jobs.unfinished();
-      for (const job of jobs) await scheduler.schedule(job.id);
+      const resumed = await scheduler.resumeUnfinished();
       await scheduler.idle();
-      return jobs.length;
+      return resumed;
     },
   };
 }

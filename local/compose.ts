@@ -59,11 +59,7 @@ export function openEmbedded(options: EmbeddedOptions) {
     scheduler,
     ...useCases,
     /** Schedules the jobs a stop or crash interrupted; they continue from their saved cursor. */
-    async resumeJobs(): Promise<number> {
-      const jobs = await useCases.jobs.unfinished();
-      for (const job of jobs) await scheduler.schedule(job.id);
-      return jobs.length;
-    },
+    resumeJobs: () => scheduler.resumeUnfinished(),
     close(): void {
       catalog.close();
       index.close();

@@ -15,7 +15,7 @@
  */
 import { normalizeWords } from '../../shared/query/text.js';
 import type { IndexDocument, IndexedAddress, IndexPeople } from '../../shared/ports/search-index.js';
-import { foldFileName, reversedDomain } from '../embedded/sqlite-query-compiler.js';
+import { foldFileName, reversedDomain } from '../../shared/query/text.js';
 
 /** Bump with any mapping change; the index behind the alias is `<alias>-v<version>`. */
 export const MAPPING_VERSION = 1;

@@ -13,7 +13,7 @@
  */
 import type { AddressField, AddressMatch, QueryNode, RangeField, TextField, TextMatch } from '../../shared/query/ast.js';
 import { normalizeWords } from '../../shared/query/text.js';
-import { foldFileName, reversedDomain } from '../embedded/sqlite-query-compiler.js';
+import { foldFileName, reversedDomain } from '../../shared/query/text.js';
 import { FIELD, TEXT_FIELDS, peopleFields } from './opensearch-mapping.js';
 
 type Empty = Record<string, never>;

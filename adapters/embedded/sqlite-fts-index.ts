@@ -19,13 +19,8 @@ import type {
   SearchRequest,
   SearchResult,
 } from '../../shared/ports/search-index.js';
-import {
-  ADDRESS_FIELD,
-  SEGMENT_BREAK,
-  compileQuery,
-  foldFileName,
-  reversedDomain,
-} from './sqlite-query-compiler.js';
+import { ADDRESS_FIELD, SEGMENT_BREAK, compileQuery } from './sqlite-query-compiler.js';
+import { foldFileName, reversedDomain } from '../../shared/query/text.js';
 import type { SqlParam } from './sqlite-query-compiler.js';
 
 const SCHEMA_VERSION = 1;

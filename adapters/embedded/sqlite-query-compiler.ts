@@ -9,7 +9,7 @@
  * both sides must agree on (separator token, field codes, reversed domains, extensions) live here.
  */
 import type { AddressField, AddressMatch, QueryNode, TextField, TextMatch } from '../../shared/query/ast.js';
-import { foldText, normalizeWords } from '../../shared/query/text.js';
+import { foldFileName, normalizeWords, reversedDomain } from '../../shared/query/text.js';
 
 export type SqlParam = string | number;
 
@@ -103,20 +103,6 @@ export function compileQuery(node: QueryNode): CompiledQuery {
     case 'address':
       return compileAddress(node.field, node.match);
   }
-}
-
-/**
- * Attachment names and `attachment:*.ext` values both go through this, so the two sides cannot
- * fold differently; like words, extensions ignore case and diacritics.
- */
-export function foldFileName(name: string): string {
-  return foldText(name.trim());
-}
-
-/** `Sub.Example.COM` → `com.example.sub.`: a subdomain match becomes an index range on a prefix. */
-export function reversedDomain(domain: string): string {
-  const labels = domain.trim().toLowerCase().replace(/^@/, '').replace(/^\.+|\.+$/g, '');
-  return labels === '' ? '' : `${labels.split('.').reverse().join('.')}.`;
 }
 
 /** An FTS5 string literal: the only way a word enters a MATCH expression. */

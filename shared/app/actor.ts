@@ -1,4 +1,6 @@
 import type { Role } from '../domain/records.js';
+import type { AuditDetail } from '../ports/audit-log.js';
+import type { AuditRecordInput } from '../audit/audit-trail.js';
 import type { Principal } from '../auth/authenticate.js';
 import { requireRole } from '../auth/authenticate.js';
 
@@ -7,19 +9,11 @@ export type Actor = Principal | { name: string; role: 'system' };
 
 export const SYSTEM: Actor = { name: 'system', role: 'system' };
 
-export type AuditDetails = Record<string, string | number | boolean | null>;
+export type AuditDetails = Record<string, AuditDetail>;
 
-/** What a use case writes to the audit trail (AuditTrail.record satisfies it). */
+/** What a use case writes to the audit trail: AuditTrail, or a test double. */
 export interface AuditRecorder {
-  record(input: {
-    actor: string;
-    role: Role | 'system';
-    action: string;
-    target?: string;
-    query?: string;
-    count?: number;
-    details?: AuditDetails;
-  }): Promise<unknown>;
+  record(input: AuditRecordInput): Promise<unknown>;
 }
 
 /** The system acts for schedules and resumed jobs; people only as their role allows (API.md "Roles"). */

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Role } from '../domain/records.js';
 import { CofferError } from '../errors.js';
 import { GENESIS_HASH } from '../ports/audit-log.js';
 import type { AuditDetail, AuditEntry, AuditFilter, AuditLog } from '../ports/audit-log.js';
@@ -21,16 +20,8 @@ export interface AuditTrailDeps {
   retentionDays?: number;
 }
 
-export interface AuditRecordInput {
-  actor: string;
-  role: Role | 'system';
-  /** Dotted, lower case: 'search', 'message.read', 'hold.create', … */
-  action: string;
-  target?: string;
-  query?: string;
-  count?: number;
-  details?: Record<string, AuditDetail>;
-}
+/** An entry as a use case writes it; the trail adds seq, time and hashes. */
+export type AuditRecordInput = Omit<AuditEntry, 'seq' | 'at' | 'prevHash' | 'hash'>;
 
 export interface AuditVerifyResult {
   ok: boolean;

@@ -26,6 +26,14 @@ export class InProcessScheduler implements JobScheduler {
     });
   }
 
+  /** Schedules the jobs a stop or crash left queued or running; they continue from their saved cursor. */
+  async resumeUnfinished(): Promise<number> {
+    if (!this.runner) throw new Error('scheduler used before a runner was attached');
+    const jobs = await this.runner.unfinished();
+    for (const job of jobs) await this.schedule(job.id);
+    return jobs.length;
+  }
+
   /** Resolves when every job scheduled so far has finished (tests, `coffer` commands that wait). */
   async idle(): Promise<void> {
     let seen: Promise<void>;

@@ -18,7 +18,7 @@
  */
 import type { AddressField, AddressMatch, QueryNode, TextField, TextMatch } from './ast.js';
 import type { IndexDocument, IndexedAddress } from '../ports/search-index.js';
-import { foldText, normalizeWords } from './text.js';
+import { foldFileName, normalizeWords, reversedDomain } from './text.js';
 
 /**
  * A document made ready for any number of queries; build with `prepareDocument`. What it derives
@@ -309,21 +309,6 @@ function peopleOf(list: readonly IndexedAddress[]): People {
 function domainOf(address: string): string {
   const at = address.lastIndexOf('@');
   return at < 0 ? '' : address.slice(at + 1);
-}
-
-/**
- * `Sub.Example.COM` → `com.example.sub.`, so that "that domain or a subdomain" is "starts with".
- * The same derivation as `reversedDomain` in adapters/embedded/sqlite-query-compiler.ts, which
- * both engines use and which the core may not import.
- */
-function reversedDomain(domain: string): string {
-  const labels = domain.trim().toLowerCase().replace(/^@/, '').replace(/^\.+|\.+$/g, '');
-  return labels === '' ? '' : `${labels.split('.').reverse().join('.')}.`;
-}
-
-/** As the engines fold attachment names and `*.ext` values (`foldFileName` in the SQLite compiler). */
-function foldFileName(name: string): string {
-  return foldText(name.trim());
 }
 
 function fileNameExtension(extension: string): string {

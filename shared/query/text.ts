@@ -23,3 +23,14 @@ export function foldText(text: string): string {
 export function normalizeWords(text: string): string[] {
   return foldText(text).match(WORD) ?? [];
 }
+
+/** Attachment names and `*.ext` values are folded like words, but kept whole. */
+export function foldFileName(name: string): string {
+  return foldText(name.trim());
+}
+
+/** `Sub.Example.COM` → `com.example.sub.`: "that domain or a subdomain" becomes "starts with". */
+export function reversedDomain(domain: string): string {
+  const labels = domain.trim().toLowerCase().replace(/^@/, '').replace(/^\.+|\.+$/g, '');
+  return labels === '' ? '' : `${labels.split('.').reverse().join('.')}.`;
+}
