@@ -1,11 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadAwsConfig, openAws } from '../../functions/compose.js';
+import { openTestAws } from '../support/aws.js';
 import type { AwsArchive } from '../../functions/compose.js';
-import { S3BlobStore } from '../../adapters/aws/s3-blob-store.js';
-import { DynamoCatalog } from '../../adapters/aws/dynamo-catalog.js';
-import { OpenSearchIndex } from '../../adapters/aws/opensearch-index.js';
-import { requireMoto, requireOpenSearch } from '../services/require-service.js';
-import { bytesSource, silentLogger } from '../support/archive.js';
+import { bytesSource } from '../support/archive.js';
 import { buildJournalReport } from '../support/journal.js';
 import { composeMail } from '../support/mail.js';
 import { collect, sha256 } from '../support/bytes.js';
@@ -15,26 +11,7 @@ describe('the AWS composition: S3 Object Lock + DynamoDB + OpenSearch', () => {
   let archive: AwsArchive;
 
   beforeAll(async () => {
-    const suffix = Math.random().toString(36).slice(2, 10);
-    const config = loadAwsConfig({
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      COFFER_ARCHIVE_BUCKET: `coffer-archive-${suffix}`,
-      COFFER_TABLE: `coffer-${suffix}`,
-      COFFER_OPENSEARCH_URL: requireOpenSearch(),
-      COFFER_OPENSEARCH_INDEX: `coffer-${suffix}`,
-      COFFER_OPENSEARCH_SIGV4: 'false',
-      COFFER_OBJECT_LOCK_MODE: 'GOVERNANCE',
-      COFFER_S3_ENDPOINT: requireMoto(),
-      COFFER_DYNAMODB_ENDPOINT: requireMoto(),
-    });
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-    archive = openAws(config, { logger: silentLogger });
-    await S3BlobStore.ensureBucket(archive.clients.s3, config.COFFER_ARCHIVE_BUCKET);
-    await DynamoCatalog.ensureTable(archive.clients.dynamo, config.COFFER_TABLE);
-    await OpenSearchIndex.ensureIndex(archive.clients.search, config.COFFER_OPENSEARCH_INDEX);
+    ({ archive } = await openTestAws('coffer-archive'));
   }, 120_000);
 
   it('archives split journal reports as one locked message, searchable by every recipient', async () => {

@@ -20,19 +20,16 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAwsConfig, openAws } from '../../functions/compose.js';
+import { openTestAws } from '../support/aws.js';
 import type { AwsArchive, AwsConfig } from '../../functions/compose.js';
-import { S3BlobStore } from '../../adapters/aws/s3-blob-store.js';
-import { DynamoCatalog } from '../../adapters/aws/dynamo-catalog.js';
-import { OpenSearchIndex, versionedName } from '../../adapters/aws/opensearch-index.js';
+import { versionedName } from '../../adapters/aws/opensearch-index.js';
 import type { IntakeRequest, IntakeResult } from '../../shared/intake/ingest-message.js';
 import type { MessageRecord } from '../../shared/domain/records.js';
 import type { Catalog } from '../../shared/ports/catalog.js';
 import type { SearchIndex, SearchSort } from '../../shared/ports/search-index.js';
 import type { SearchHit } from '../../shared/search/search-messages.js';
 import { parseQuery } from '../../shared/query/parser.js';
-import { requireMoto, requireOpenSearch } from '../services/require-service.js';
-import { bytesSource, silentLogger, tempArchive } from '../support/archive.js';
+import { bytesSource, tempArchive } from '../support/archive.js';
 import type { TestArchive } from '../support/archive.js';
 import { sha256 } from '../support/bytes.js';
 import { ManualClock } from '../support/clock.js';
@@ -276,25 +273,8 @@ describe(`AWS and embedded compositions agree on ${FILES} Enron messages`, () =>
     }));
 
     embedded = await tempArchive({}, undefined, new ManualClock(NOW));
-    const suffix = Math.random().toString(36).slice(2, 10);
-    awsConfig = loadAwsConfig({
-      AWS_REGION: 'us-east-1',
-      COFFER_ARCHIVE_BUCKET: `coffer-parity-${suffix}`,
-      COFFER_TABLE: `coffer-parity-${suffix}`,
-      COFFER_OPENSEARCH_URL: requireOpenSearch(),
-      COFFER_OPENSEARCH_INDEX: `coffer-parity-${suffix}`,
-      COFFER_OPENSEARCH_SIGV4: 'false',
-      COFFER_OBJECT_LOCK_MODE: 'GOVERNANCE',
-      COFFER_S3_ENDPOINT: requireMoto(),
-      COFFER_DYNAMODB_ENDPOINT: requireMoto(),
-    });
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-    aws = openAws(awsConfig, { logger: silentLogger, clock: new ManualClock(NOW) });
-    await S3BlobStore.ensureBucket(aws.clients.s3, awsConfig.COFFER_ARCHIVE_BUCKET);
-    await DynamoCatalog.ensureTable(aws.clients.dynamo, awsConfig.COFFER_TABLE);
     // One node: no replicas. Writes wait for the refresh, so a short interval keeps batches quick.
-    await OpenSearchIndex.ensureIndex(aws.clients.search, awsConfig.COFFER_OPENSEARCH_INDEX, { shards: 1, replicas: 0, refreshInterval: '100ms' });
+    ({ archive: aws, config: awsConfig } = await openTestAws('coffer-parity', { clock: new ManualClock(NOW), index: { shards: 1, replicas: 0, refreshInterval: '100ms' } }));
 
     started = Date.now();
     for (let i = 0; i < requests.length; i += BATCH) results.embedded.push(...(await embedded.ingest.executeMany(requests.slice(i, i + BATCH))));
