@@ -19,6 +19,12 @@ export interface GovernedItem {
   doc: IndexDocument | null;
   record: MessageRecord;
   delivery: Delivery;
+  /**
+   * For a message already archived whose recipients this delivery changes: its document with the
+   * new people, read back from the store. Asked for only while holds are live, since a new
+   * custodian can bring the message into a hold's scope.
+   */
+  loadDocument?: () => Promise<IndexDocument>;
 }
 
 /** What intake asks of governance; IngestMessage runs without it in tools that only read. */
@@ -64,7 +70,8 @@ export class GovernIntake implements IntakeGovernor {
         }
       }
       if (holdMatchers.length === 0) continue;
-      const matching = prepared ? holdMatchers.filter((h) => h.matches(prepared)).map((h) => h.hold.id) : [];
+      const known = prepared ?? (item.loadDocument ? prepareDocument(await item.loadDocument()) : null);
+      const matching = known ? holdMatchers.filter((h) => h.matches(known)).map((h) => h.hold.id) : [];
       for (const holdId of matching) {
         if ((await governance.addHoldMembers(holdId, [item.id])).length > 0) added.set(holdId, (added.get(holdId) ?? 0) + 1);
       }

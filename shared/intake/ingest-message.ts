@@ -3,7 +3,7 @@ import type { Catalog } from '../ports/catalog.js';
 import type { Clock } from '../ports/clock.js';
 import type { IdGenerator } from '../ports/id-generator.js';
 import type { Logger } from '../ports/logger.js';
-import type { SearchIndex } from '../ports/search-index.js';
+import type { IndexDocument, SearchIndex } from '../ports/search-index.js';
 import type { IntakeGovernor } from '../holds/govern-intake.js';
 import type { CoreConfig } from '../config.js';
 import type { Delivery, DeliverySource, DeliveryVerdicts, Envelope, JournalDelivery, MessageRecord, ParseStatus } from '../domain/records.js';
@@ -115,7 +115,15 @@ export class IngestMessage {
     // Holds and retention policies before the catalog: if this fails, the retry finds the message
     // unknown and governs it again (a message never sits in the catalog unheld by a live hold).
     const extended = this.deps.governor
-      ? await this.deps.governor.govern(ready.map((s) => ({ id: s.id, doc: docOf.get(s) ?? null, record: s.fresh?.record ?? s.known ?? never(), delivery: s.delivery })))
+      ? await this.deps.governor.govern(
+          ready.map((s) => ({
+            id: s.id,
+            doc: docOf.get(s) ?? null,
+            record: s.fresh?.record ?? s.known ?? never(),
+            delivery: s.delivery,
+            ...(s.known && mergeDelivery(s.known, s.delivery).changed ? { loadDocument: () => this.documentOf(s.known ?? never(), s.delivery) } : {}),
+          })),
+        )
       : new Map<string, Date>();
     const recordOf = (s: Staged): MessageRecord => {
       const record = s.fresh?.record ?? s.known ?? never();
@@ -268,6 +276,12 @@ export class IngestMessage {
     });
     const text = extras.extraText ? `${parsed.text}\n${extras.extraText}` : parsed.text;
     return { id, size, delivery, known: null, fresh: { record, text } };
+  }
+
+  /** A known message's index document with this delivery's people merged, from its stored bytes. */
+  private async documentOf(known: MessageRecord, delivery: Delivery): Promise<IndexDocument> {
+    const parsed = await parseMessage(await this.deps.blobs.get(messageKey(known.id)), this.deps.config.parseLimits);
+    return buildIndexDocument(mergeDelivery(known, delivery).record, parsed.text);
   }
 
   private retainUntil(from: Date = this.deps.clock.now()): Date {

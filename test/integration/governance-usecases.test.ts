@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAwsConfig, openAws } from '../../functions/compose.js';
-import { S3BlobStore } from '../../adapters/aws/s3-blob-store.js';
-import { DynamoCatalog } from '../../adapters/aws/dynamo-catalog.js';
-import { OpenSearchIndex } from '../../adapters/aws/opensearch-index.js';
+import { openTestAws } from '../support/aws.js';
 import { buildUseCases } from '../../shared/app/use-cases.js';
 import type { UseCases } from '../../shared/app/use-cases.js';
 import type { Actor } from '../../shared/app/actor.js';
@@ -14,7 +11,6 @@ import type { SearchIndex } from '../../shared/ports/search-index.js';
 import type { CoreConfig } from '../../shared/config.js';
 import type { InProcessScheduler } from '../../shared/jobs/in-process-scheduler.js';
 import { messageKey } from '../../shared/intake/keys.js';
-import { requireMoto, requireOpenSearch } from '../services/require-service.js';
 import { bytesSource, silentLogger, tempArchive } from '../support/archive.js';
 import type { TestArchive } from '../support/archive.js';
 import { DAY, ManualClock } from '../support/clock.js';
@@ -49,26 +45,8 @@ async function embeddedRig(): Promise<Rig> {
 }
 
 async function awsRig(): Promise<Rig> {
-  const suffix = Math.random().toString(36).slice(2, 10);
-  process.env.AWS_ACCESS_KEY_ID ??= 'test';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-  const config = loadAwsConfig({
-    AWS_REGION: 'us-east-1',
-    COFFER_ARCHIVE_BUCKET: `coffer-gov-${suffix}`,
-    COFFER_TABLE: `coffer-gov-${suffix}`,
-    COFFER_OPENSEARCH_URL: requireOpenSearch(),
-    COFFER_OPENSEARCH_INDEX: `coffer-gov-${suffix}`,
-    COFFER_OPENSEARCH_SIGV4: 'false',
-    COFFER_OBJECT_LOCK_MODE: 'GOVERNANCE',
-    COFFER_S3_ENDPOINT: requireMoto(),
-    COFFER_DYNAMODB_ENDPOINT: requireMoto(),
-    COFFER_RETENTION_DAYS: String(RETENTION_DAYS),
-  });
   const clock = startClock();
-  const archive = openAws(config, { logger: silentLogger, clock });
-  await S3BlobStore.ensureBucket(archive.clients.s3, config.COFFER_ARCHIVE_BUCKET);
-  await DynamoCatalog.ensureTable(archive.clients.dynamo, config.COFFER_TABLE);
-  await OpenSearchIndex.ensureIndex(archive.clients.search, config.COFFER_OPENSEARCH_INDEX);
+  const { archive, config } = await openTestAws('coffer-gov', { clock, env: { COFFER_RETENTION_DAYS: String(RETENTION_DAYS) } });
   return Object.assign(archive, {
     clock,
     async destroy() {
@@ -247,6 +225,21 @@ function governanceSuite(name: string, makeRig: () => Promise<Rig>): void {
       expect(await rig.governance.getJob(job.id)).toMatchObject({ status: 'done', done: 1 });
       expect(await rig.holds.get(officer, hold.id)).toMatchObject({ status: 'active', members: 1 });
       expect(await legallyHeld(rig, ids.budget ?? '')).toBe(true);
+    });
+
+    it('holds a known message when a later delivery brings it into a hold by a new custodian', async () => {
+      const kase = await rig.cases.create(officer, { name: 'Hank' });
+      const { hold } = await rig.holds.place(officer, { caseId: kase.id, name: 'Hank', scope: { custodians: ['hank@corp.example'], query: 'quarterly' } });
+      await rig.scheduler.idle();
+      const bytes = await composeMail({ from: 'zed@outside.example', to: 'ivy@corp.example', subject: 'Quarterly numbers', text: 'See the table.', date: rig.clock.now() });
+      const deliver = (to: string) =>
+        rig.ingest.execute({ source: bytesSource(bytes), from: 'smtp', envelope: { mailFrom: 'zed@outside.example', rcptTo: [to] }, origin: 'test' });
+      await deliver('ivy@corp.example');
+      expect((await rig.read.record(sha256(bytes))).holdIds).toEqual([]);
+      // The same bytes again, Bcc'd to Hank: only the stored text says the query matches.
+      await deliver('hank@corp.example');
+      expect((await rig.read.record(sha256(bytes))).holdIds).toEqual([hold.id]);
+      expect(await legallyHeld(rig, sha256(bytes))).toBe(true);
     });
 
     it('checks roles in the use cases themselves', async () => {
