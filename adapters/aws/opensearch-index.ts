@@ -22,8 +22,9 @@ import type {
 import { FIELD, MAPPING_VERSION, documentSource, indexDefinition, peopleSource } from './opensearch-mapping.js';
 import type { IndexSettings } from './opensearch-mapping.js';
 import { compileQuery } from './opensearch-query.js';
+import { clampPageSize, decodeSearchCursor, encodeSearchCursor } from '../../shared/search/search-cursor.js';
+import type { SearchPosition } from '../../shared/search/search-cursor.js';
 
-const MAX_LIMIT = 500;
 /** Amazon OpenSearch Service refuses request bodies over 10 MiB on its smaller instance types. */
 const MAX_BULK_BYTES = 5 * 1024 * 1024;
 
@@ -98,8 +99,8 @@ export class OpenSearchIndex implements SearchIndex {
 
   async search(request: SearchRequest): Promise<SearchResult> {
     const order = request.sort === 'sent:asc' ? 'asc' : 'desc';
-    const limit = clampLimit(request.limit);
-    const after = request.cursor === undefined ? null : decodeCursor(request.cursor);
+    const limit = clampPageSize(request.limit);
+    const after = request.cursor === undefined ? null : decodeSearchCursor(request.cursor);
     const body: Record<string, unknown> = {
       query: compileQuery(request.query),
       sort: [{ [FIELD.sent]: { order } }, { [FIELD.id]: { order } }],
@@ -121,7 +122,7 @@ export class OpenSearchIndex implements SearchIndex {
     const page = hits.slice(0, limit).map(position);
     const result: SearchResult = { total: total.value, ids: page.map((p) => p.id) };
     const last = page[page.length - 1];
-    if (hits.length > limit && last) result.nextCursor = encodeCursor(last);
+    if (hits.length > limit && last) result.nextCursor = encodeSearchCursor(last);
     return result;
   }
 
@@ -177,41 +178,12 @@ interface BulkItem {
   delete?: BulkResult;
 }
 
-interface Position {
-  sent: number;
-  id: string;
-}
-
-function position(hit: Hit): Position {
+function position(hit: Hit): SearchPosition {
   const [sent, id] = hit.sort ?? [];
   if (typeof sent !== 'number' || typeof id !== 'string') {
     throw new CofferError('INTERNAL', `search index hit ${hit._id} has no [sent, id] sort values`);
   }
   return { sent, id };
-}
-
-function clampLimit(limit: number): number {
-  if (!Number.isFinite(limit)) return MAX_LIMIT;
-  return Math.min(MAX_LIMIT, Math.max(0, Math.trunc(limit)));
-}
-
-/** Same cursor as the SQLite engine: base64url JSON of [sent, id]. */
-function encodeCursor({ sent, id }: Position): string {
-  return Buffer.from(JSON.stringify([sent, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): Position {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2) {
-      const [sent, id] = value as unknown[];
-      // `sent` is a long here: a fraction would be a 400 from OpenSearch, not a cursor we issued.
-      if (typeof sent === 'number' && Number.isSafeInteger(sent) && typeof id === 'string') return { sent, id };
-    }
-  } catch {
-    // Falls through to the same error as a well-formed but wrong cursor.
-  }
-  throw new CofferError('REQUEST.INVALID', 'invalid search cursor');
 }
 
 function statusOf(error: unknown): number | undefined {

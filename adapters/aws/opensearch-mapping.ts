@@ -15,7 +15,7 @@
  */
 import { normalizeWords } from '../../shared/query/text.js';
 import type { IndexDocument, IndexedAddress, IndexPeople } from '../../shared/ports/search-index.js';
-import { foldFileName, reversedDomain } from '../../shared/query/text.js';
+import { domainOf, fileExtensions, localPartOf, reversedDomain } from '../../shared/query/text.js';
 
 /** Bump with any mapping change; the index behind the alias is `<alias>-v<version>`. */
 export const MAPPING_VERSION = 1;
@@ -149,7 +149,7 @@ export function documentSource(doc: IndexDocument): Record<string, unknown> {
     [FIELD.size]: doc.size,
     [FIELD.hasAttachment]: doc.hasAttachment,
     [FIELD.messageId]: doc.messageId,
-    [FIELD.extension]: [...extensions(doc.attachmentNames)],
+    [FIELD.extension]: [...fileExtensions(doc.attachmentNames)],
     [TEXT_FIELDS.subject]: wordsOf(doc.subject),
     [TEXT_FIELDS.body]: wordsOf(doc.body),
     [TEXT_FIELDS.attachment]: doc.attachmentNames.map(wordsOf).filter((w) => w !== ''),
@@ -182,8 +182,7 @@ export function peopleSource(p: IndexPeople): Record<string, string[]> {
         if (rdomain !== '') rdomains.add(rdomain);
       }
       // Name and local part are separate values: `from:"smith jsmith"` must not bridge them.
-      const at = address.lastIndexOf('@');
-      for (const segment of [wordsOf(name), wordsOf(at < 0 ? address : address.slice(0, at))]) {
+      for (const segment of [wordsOf(name), wordsOf(localPartOf(address))]) {
         if (segment !== '') segments.push(segment);
       }
     }
@@ -199,20 +198,3 @@ export function wordsOf(text: string): string {
   return normalizeWords(text).join(' ');
 }
 
-function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at < 0 ? '' : address.slice(at + 1);
-}
-
-/** Every dot-suffix, so `*.gz` and `*.tar.gz` both find `a.tar.gz` with one term lookup. */
-function extensions(names: readonly string[]): Set<string> {
-  const result = new Set<string>();
-  for (const name of names) {
-    const folded = foldFileName(name);
-    for (let dot = folded.indexOf('.'); dot >= 0; dot = folded.indexOf('.', dot + 1)) {
-      const ext = folded.slice(dot + 1);
-      if (ext !== '') result.add(ext);
-    }
-  }
-  return result;
-}

@@ -20,11 +20,12 @@ import type {
   SearchResult,
 } from '../../shared/ports/search-index.js';
 import { ADDRESS_FIELD, SEGMENT_BREAK, compileQuery } from './sqlite-query-compiler.js';
-import { foldFileName, reversedDomain } from '../../shared/query/text.js';
+import { domainOf, fileExtensions, localPartOf, reversedDomain } from '../../shared/query/text.js';
+import { clampPageSize, decodeSearchCursor, encodeSearchCursor } from '../../shared/search/search-cursor.js';
+import type { SearchPosition } from '../../shared/search/search-cursor.js';
 import type { SqlParam } from './sqlite-query-compiler.js';
 
 const SCHEMA_VERSION = 1;
-const MAX_LIMIT = 500;
 const STATEMENT_CACHE_SIZE = 64;
 
 const SCHEMA = `
@@ -119,7 +120,7 @@ export class SqliteFtsIndex implements SearchIndex {
     });
     this.readPage = db.transaction((count: Statement, page: Statement, params: SqlParam[], pageParams: SqlParam[]) => ({
       total: (count.get(params) as { n: number }).n,
-      rows: page.all(pageParams) as Position[],
+      rows: page.all(pageParams) as SearchPosition[],
     }));
   }
 
@@ -142,8 +143,8 @@ export class SqliteFtsIndex implements SearchIndex {
   async search(request: SearchRequest): Promise<SearchResult> {
     const { sql: where, params } = compileQuery(request.query);
     const dir = request.sort === 'sent:asc' ? 'ASC' : 'DESC';
-    const limit = clampLimit(request.limit);
-    const after = request.cursor === undefined ? null : decodeCursor(request.cursor);
+    const limit = clampPageSize(request.limit);
+    const after = request.cursor === undefined ? null : decodeSearchCursor(request.cursor);
     const seek = after === null ? '' : ` AND (d.sent, d.id) ${dir === 'ASC' ? '>' : '<'} (?, ?)`;
     const count = this.statement(`SELECT count(*) AS n FROM docs AS d WHERE ${where}`);
     const page = this.statement(
@@ -157,7 +158,7 @@ export class SqliteFtsIndex implements SearchIndex {
     const ids = rows.slice(0, limit);
     const last = ids[ids.length - 1];
     const result: SearchResult = { total, ids: ids.map((r) => r.id) };
-    if (rows.length > limit && last) result.nextCursor = encodeCursor(last);
+    if (rows.length > limit && last) result.nextCursor = encodeSearchCursor(last);
     return result;
   }
 
@@ -177,7 +178,7 @@ export class SqliteFtsIndex implements SearchIndex {
     }
     const attachments = d.attachmentNames.map((n) => words(n)).filter((w) => w !== '');
     this.sql.insertText.run(doc, words(d.subject), words(d.body), attachments.join(SEGMENT_BREAK));
-    for (const ext of extensions(d.attachmentNames)) this.sql.insertExt.run(doc, ext);
+    for (const ext of fileExtensions(d.attachmentNames)) this.sql.insertExt.run(doc, ext);
     this.insertPeople(doc, d);
   }
 
@@ -292,60 +293,15 @@ function words(text: string): string {
 function addressWords(list: readonly IndexedAddress[]): string {
   const segments: string[] = [];
   for (const { address, name } of list) {
-    const at = address.lastIndexOf('@');
-    for (const segment of [words(name), words(at < 0 ? address : address.slice(0, at))]) {
+    for (const segment of [words(name), words(localPartOf(address))]) {
       if (segment !== '') segments.push(segment);
     }
   }
   return segments.join(SEGMENT_BREAK);
 }
 
-function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at < 0 ? '' : address.slice(at + 1);
-}
-
-/** Every dot-suffix, so `*.gz` and `*.tar.gz` both find `a.tar.gz` with one equality lookup. */
-function extensions(names: readonly string[]): Set<string> {
-  const result = new Set<string>();
-  for (const name of names) {
-    const folded = foldFileName(name);
-    for (let dot = folded.indexOf('.'); dot >= 0; dot = folded.indexOf('.', dot + 1)) {
-      const ext = folded.slice(dot + 1);
-      if (ext !== '') result.add(ext);
-    }
-  }
-  return result;
-}
-
-function clampLimit(limit: number): number {
-  if (!Number.isFinite(limit)) return MAX_LIMIT;
-  return Math.min(MAX_LIMIT, Math.max(0, Math.trunc(limit)));
-}
-
-interface Position {
-  sent: number;
-  id: string;
-}
-
 interface Page {
   total: number;
-  rows: Position[];
+  rows: SearchPosition[];
 }
 
-function encodeCursor({ sent, id }: Position): string {
-  return Buffer.from(JSON.stringify([sent, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): Position {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2) {
-      const [sent, id] = value as unknown[];
-      if (typeof sent === 'number' && Number.isFinite(sent) && typeof id === 'string') return { sent, id };
-    }
-  } catch {
-    // Falls through to the same error as a well-formed but wrong cursor.
-  }
-  throw new CofferError('REQUEST.INVALID', 'invalid search cursor');
-}

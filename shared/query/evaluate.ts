@@ -18,7 +18,7 @@
  */
 import type { AddressField, AddressMatch, QueryNode, TextField, TextMatch } from './ast.js';
 import type { IndexDocument, IndexedAddress } from '../ports/search-index.js';
-import { foldFileName, normalizeWords, reversedDomain } from './text.js';
+import { domainOf, fileExtensions, foldFileName, localPartOf, normalizeWords, reversedDomain } from './text.js';
 
 /**
  * A document made ready for any number of queries; build with `prepareDocument`. What it derives
@@ -262,16 +262,7 @@ class DocumentFields {
 
   /** Every dot-ending of every attachment name: `a.tar.gz` has `tar.gz` and `gz`. */
   extensions(): Set<string> {
-    if (this.extensionSet === undefined) {
-      this.extensionSet = new Set();
-      for (const name of this.doc.attachmentNames) {
-        const folded = foldFileName(name);
-        for (let dot = folded.indexOf('.'); dot >= 0; dot = folded.indexOf('.', dot + 1)) {
-          const ext = folded.slice(dot + 1);
-          if (ext !== '') this.extensionSet.add(ext);
-        }
-      }
-    }
+    this.extensionSet ??= fileExtensions(this.doc.attachmentNames);
     return this.extensionSet;
   }
 
@@ -300,15 +291,9 @@ function peopleOf(list: readonly IndexedAddress[]): People {
       if (rdomain !== '') rdomains.add(rdomain);
     }
     // Name and local part are separate runs: `from:"smith jsmith"` must not bridge them.
-    const at = address.lastIndexOf('@');
-    runs.push(normalizeWords(name), normalizeWords(at < 0 ? address : address.slice(0, at)));
+    runs.push(normalizeWords(name), normalizeWords(localPartOf(address)));
   }
   return { addresses, rdomains: [...rdomains], words: new Words(runs) };
-}
-
-function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at < 0 ? '' : address.slice(at + 1);
 }
 
 function fileNameExtension(extension: string): string {

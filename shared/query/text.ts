@@ -34,3 +34,28 @@ export function reversedDomain(domain: string): string {
   const labels = domain.trim().toLowerCase().replace(/^@/, '').replace(/^\.+|\.+$/g, '');
   return labels === '' ? '' : `${labels.split('.').reverse().join('.')}.`;
 }
+
+/** The part before the last `@`, or the whole text when there is none (searchable like a name). */
+export function localPartOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? address : address.slice(0, at);
+}
+
+/** The part after the last `@`, or '' when there is none. */
+export function domainOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? '' : address.slice(at + 1);
+}
+
+/** Every dot-ending of every folded file name: `a.tar.gz` has `tar.gz` and `gz`, so `*.gz` is one lookup. */
+export function fileExtensions(names: readonly string[]): Set<string> {
+  const result = new Set<string>();
+  for (const name of names) {
+    const folded = foldFileName(name);
+    for (let dot = folded.indexOf('.'); dot >= 0; dot = folded.indexOf('.', dot + 1)) {
+      const ext = folded.slice(dot + 1);
+      if (ext !== '') result.add(ext);
+    }
+  }
+  return result;
+}
