@@ -12,7 +12,6 @@ import type {
   DynamoDBDocumentClient,
   QueryCommandInput,
   QueryCommandOutput,
-  TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Catalog, IntakeOutcome, Page } from '../../shared/ports/catalog.js';
 import type { Delivery, MessageRecord, User } from '../../shared/domain/records.js';
@@ -27,9 +26,8 @@ import {
   listingShard,
   tableDefinition,
 } from './dynamo-table.js';
+import type { Key, TransactItem } from './dynamo-table.js';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-type Key = Record<string, unknown>;
 
 /** Optimistic-concurrency attempts per intake before giving up (each lost attempt means another writer won). */
 const MAX_ATTEMPTS = 10;

@@ -8,7 +8,7 @@ import {
   TransactGetCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBDocumentClient, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../shared/ports/catalog.js';
 import type { ActiveHolds, Governance } from '../../shared/ports/governance.js';
 import type {
@@ -22,9 +22,8 @@ import type {
 } from '../../shared/domain/governance.js';
 import { CofferError } from '../../shared/errors.js';
 import { governanceKeys as gk } from './dynamo-table.js';
+import type { Key, TransactItem } from './dynamo-table.js';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-type Key = Record<string, unknown>;
 type Item = Record<string, unknown>;
 type Put = NonNullable<TransactItem['Put']>;
 type Kind = 'case' | 'hold' | 'job' | 'policy' | 'approval';

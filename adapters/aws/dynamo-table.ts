@@ -1,4 +1,9 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+
+/** One item of a TransactWriteItems request, and a primary key, as the document client takes them. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type Key = Record<string, unknown>;
 
 /**
  * The catalog's single DynamoDB table: keys, indexes and item shapes. docs/dynamodb-table.md is the

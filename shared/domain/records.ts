@@ -91,17 +91,23 @@ export interface DeliveryVerdicts {
   dmarcPolicy?: string;
 }
 
-/** What a journal report said about this delivery, and where the report's own bytes are kept. */
-export interface JournalDelivery {
-  status: 'ok' | 'malformed';
-  reason: string | null;
+/** The envelope written in the report's text part. */
+export interface JournalFields {
   sender: string | null;
   onBehalfOf: string | null;
   subject: string | null;
+  /** Without the angle brackets. */
   messageId: string | null;
+  /** Lower-cased, in report order, duplicates (same address, kind and annotations) removed. */
   recipients: JournalRecipient[];
-  /** Report lines we did not understand, kept verbatim. */
+  /** Body lines that are not a known field, kept verbatim so nothing is lost. */
   unknownLines: string[];
+}
+
+/** What a journal report said about this delivery, and where the report's own bytes are kept. */
+export interface JournalDelivery extends JournalFields {
+  status: 'ok' | 'malformed';
+  reason: string | null;
   /** Blob key and SHA-256 of the report as received: the delivery's evidence. */
   reportKey: string;
   reportSha256: string;

@@ -1,20 +1,7 @@
-// One definition of a journal recipient: the record the catalog keeps (domain/records.ts).
-import type { JournalRecipient } from '../domain/records.js';
+// One definition of a journal recipient and of the report's fields: the records the catalog keeps (domain/records.ts).
+import type { JournalFields } from '../domain/records.js';
 
-export type { JournalRecipient, JournalRecipientKind } from '../domain/records.js';
-
-/** The envelope written in the report's text part. */
-export interface JournalFields {
-  sender: string | null;
-  onBehalfOf: string | null;
-  subject: string | null;
-  /** Without the angle brackets. */
-  messageId: string | null;
-  /** Lower-cased, in report order, duplicates (same address, kind and annotations) removed. */
-  recipients: JournalRecipient[];
-  /** Body lines that are not a known field, kept verbatim so nothing is lost. */
-  unknownLines: string[];
-}
+export type { JournalFields, JournalRecipient, JournalRecipientKind } from '../domain/records.js';
 
 export type JournalUnwrap =
   | { kind: 'not-journal' }
